@@ -1,0 +1,1 @@
+"""Audit receivers for admin logins, logouts and user changes."""

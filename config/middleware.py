@@ -1,0 +1,25 @@
+"""Response headers that every dynamic page and API answer carries."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-cache, no-store` on every response except static files.
+
+    Pages carry CSRF tokens or user data, API answers carry user data: none may be cached by a
+    browser or a proxy (the marketplace guideline asks for exactly this header).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(self.static_prefix):
+            response["Cache-Control"] = "no-cache, no-store"
+            response["Pragma"] = "no-cache"
+        return response

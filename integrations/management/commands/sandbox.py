@@ -1,0 +1,48 @@
+"""`manage.py sandbox asana|jira --port N`: run one provider simulator in this process."""
+
+from importlib import import_module
+
+from django.core.management.base import BaseCommand, CommandParser
+
+SIMULATORS = {
+    "asana": "integrations.sandbox.asana.app:AsanaSandbox",
+    "jira": "integrations.sandbox.jira.app:JiraSandbox",
+}
+
+
+def load_simulator(name: str):
+    module_name, class_name = SIMULATORS[name].split(":")
+    return getattr(import_module(module_name), class_name)
+
+
+class Command(BaseCommand):
+    help = "Run the Asana or Jira Server simulator on loopback (for the trial and the tests)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("simulator", choices=sorted(SIMULATORS))
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+        parser.add_argument(
+            "--option",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="simulator option, e.g. token_lifetime=5 or version=8.5.0 (repeatable)",
+        )
+
+    def handle(self, *args, **options) -> None:
+        from integrations.sandbox.base import make_server
+
+        simulator_class = load_simulator(options["simulator"])
+        settings = dict(item.split("=", 1) for item in options["option"])
+        app = simulator_class(**settings)
+        server = make_server(app, options["host"], options["port"])
+        # One line the caller can parse to learn the port when it asked for 0.
+        self.stdout.write(f"{app.name} sandbox listening on {app.base_url}", ending="\n")
+        self.stdout.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()

@@ -1,0 +1,292 @@
+"""A small threaded HTTP framework shared by the provider simulators.
+
+Each simulator is a `SandboxApp` with routes; this module gives it request recording, run-time
+fault injection and the `/_sandbox/...` control endpoints that tests and the demo use. The
+simulators run on loopback only; the control endpoints are deliberately unauthenticated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+# Header and parameter names whose values are never recorded: tests read the log, and the log
+# must not become a place where secrets can be found.
+SECRET_HEADERS = frozenset({"authorization", "cookie", "x-hook-secret", "x-hook-signature"})
+SECRET_PARAMS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "client_secret",
+        "code",
+        "code_verifier",
+        "token",
+        "oauth_token",
+        "oauth_verifier",
+        "oauth_signature",
+        "password",
+    }
+)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def form(self) -> dict[str, str]:
+        if self.content_type != "application/x-www-form-urlencoded":
+            return {}
+        parsed = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+        return {key: values[0] for key, values in parsed.items()}
+
+    def json(self) -> Any:
+        if not self.body:
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None):
+        return cls(
+            status=status,
+            body=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json; charset=UTF-8", **(headers or {})},
+        )
+
+    @classmethod
+    def html(cls, markup: str, status: int = 200, headers: dict[str, str] | None = None):
+        return cls(
+            status=status,
+            body=markup.encode(),
+            headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})},
+        )
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 302):
+        return cls(status=status, headers={"Location": location})
+
+
+@dataclass
+class Fault:
+    """One injected fault. `times` counts down; None means until cleared."""
+
+    path_prefix: str = "/"
+    method: str | None = None
+    status: int | None = None
+    retry_after: int | None = None
+    latency_ms: int = 0
+    hang_seconds: float = 0
+    times: int | None = None
+    body: Any = None
+
+    def matches(self, request: Request) -> bool:
+        if self.method and self.method.upper() != request.method:
+            return False
+        return request.path.startswith(self.path_prefix)
+
+
+Handler = Callable[..., Response]
+
+
+class SandboxApp:
+    """Routes, recorded requests and faults of one simulator."""
+
+    name = "sandbox"
+
+    def __init__(self) -> None:
+        self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self.lock = threading.RLock()
+        self.recorded: list[dict[str, Any]] = []
+        self.faults: list[Fault] = []
+        self.base_url = ""  # set by serve(); handlers use it to build absolute URLs
+        self.register_routes()
+
+    # -- to override -------------------------------------------------------------------------
+    def register_routes(self) -> None:
+        """Subclasses add their routes with self.route()."""
+
+    def reset(self) -> None:
+        """Subclasses restore their seed data; call super().reset()."""
+        with self.lock:
+            self.recorded.clear()
+            self.faults.clear()
+
+    def fault_response(self, fault: Fault) -> Response:
+        """The provider's own error body for an injected status; subclasses override."""
+        payload = fault.body if fault.body is not None else {"error": "injected fault"}
+        return Response.json(payload, status=fault.status or 500)
+
+    # -- routing -----------------------------------------------------------------------------
+    def route(self, method: str, pattern: str, handler: Handler) -> None:
+        self.routes.append((method.upper(), re.compile(f"^{pattern}$"), handler))
+
+    def record(self, request: Request) -> None:
+        form = request.form()
+        entry = {
+            "time": time.time(),
+            "method": request.method,
+            "path": request.path,
+            "query": {
+                key: ("[present]" if key in SECRET_PARAMS else values[0])
+                for key, values in request.query.items()
+            },
+            "grant_type": form.get("grant_type"),
+            "headers": {
+                name: ("[present]" if name in SECRET_HEADERS else value)
+                for name, value in request.headers.items()
+            },
+        }
+        with self.lock:
+            self.recorded.append(entry)
+
+    def take_fault(self, request: Request) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(request):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
+
+    def handle(self, request: Request) -> Response:
+        if request.path.startswith("/_sandbox/"):
+            return self.handle_control(request)
+        self.record(request)
+        fault = self.take_fault(request)
+        if fault is not None:
+            if fault.latency_ms:
+                time.sleep(fault.latency_ms / 1000)
+            if fault.hang_seconds:
+                time.sleep(fault.hang_seconds)
+            if fault.status:
+                response = self.fault_response(fault)
+                if fault.retry_after is not None:
+                    response.headers["Retry-After"] = str(fault.retry_after)
+                return response
+        path_matched = False
+        for method, pattern, handler in self.routes:
+            match = pattern.match(request.path)
+            if not match:
+                continue
+            path_matched = True
+            if method == request.method:
+                return handler(request, **match.groupdict())
+        return self.not_found(request, method_not_allowed=path_matched)
+
+    def not_found(self, request: Request, method_not_allowed: bool = False) -> Response:
+        if method_not_allowed:
+            return Response.json({"error": "method not allowed"}, status=405)
+        return Response.json({"error": "not found"}, status=404)
+
+    # -- control endpoints -------------------------------------------------------------------
+    def handle_control(self, request: Request) -> Response:
+        action = request.path.removeprefix("/_sandbox/").strip("/")
+        if action == "requests" and request.method == "GET":
+            with self.lock:
+                return Response.json({"data": list(self.recorded)})
+        if action == "requests" and request.method == "DELETE":
+            with self.lock:
+                self.recorded.clear()
+            return Response(status=204)
+        if action == "faults" and request.method == "POST":
+            spec = request.json() or {}
+            allowed = set(Fault.__dataclass_fields__)
+            fault = Fault(**{key: value for key, value in spec.items() if key in allowed})
+            with self.lock:
+                self.faults.append(fault)
+            return Response.json({"data": "ok"}, status=201)
+        if action == "faults" and request.method == "DELETE":
+            with self.lock:
+                self.faults.clear()
+            return Response(status=204)
+        if action == "reset" and request.method == "POST":
+            self.reset()
+            return Response(status=204)
+        if action == "health":
+            return Response.json({"data": "ok", "name": self.name})
+        return self.handle_extra_control(action, request)
+
+    def handle_extra_control(self, action: str, request: Request) -> Response:
+        """Subclasses add their own controls (expire a token, change a task...)."""
+        return Response.json({"error": f"unknown control {action}"}, status=404)
+
+
+def make_handler(app: SandboxApp) -> type[BaseHTTPRequestHandler]:
+    class SandboxRequestHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = f"conduit-{app.name}-sandbox"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass  # the recorded log replaces the access log, and it leaves secrets out
+
+        def _dispatch(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            request = Request(
+                method=self.command,
+                path=parts.path,
+                query=parse_qs(parts.query, keep_blank_values=True),
+                headers={name.lower(): value for name, value in self.headers.items()},
+                body=body,
+            )
+            try:
+                response = app.handle(request)
+            except Exception as error:  # noqa: BLE001 - a simulator answers 500 like a server
+                response = Response.json({"error": f"sandbox error: {type(error).__name__}"}, 500)
+            try:
+                self.send_response(response.status)
+                for name, value in response.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(response.body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (a timeout test); nothing to answer
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
+
+    return SandboxRequestHandler
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
+    """Bind (port 0 picks a free one) and set app.base_url; call serve_forever() to run."""
+    server = SandboxServer((host, port), make_handler(app))
+    app.base_url = f"http://{host}:{server.server_address[1]}"
+    return server

@@ -1,0 +1,19 @@
+"""Test settings: the product's settings with the test environment's defaults.
+
+Real PostgreSQL and Redis (overridable through the same variables as production), loopback
+egress allowed for the sandboxes, Celery eager except where a test starts a real worker.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_ENV", "test")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/conduit")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("EGRESS_ALLOW_LOOPBACK", "true")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("CONDUIT_LOCAL_DIR", tempfile.mkdtemp(prefix="conduit-test-"))
+
+from config.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only

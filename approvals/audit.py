@@ -1,0 +1,54 @@
+"""Writing audit events: one function, so every event has the same shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from approvals.models import AuditEvent, Team
+
+# Metadata keys that must never reach the audit log, whatever a caller passes.
+FORBIDDEN_METADATA = frozenset(
+    {"access_token", "refresh_token", "token", "token_secret", "client_secret", "code",
+     "password", "secret", "private_key", "oauth_token_secret", "state"}
+)
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client address, trusting exactly NUM_PROXIES proxies in X-Forwarded-For."""
+    if request is None:
+        return None
+    proxies = settings.NUM_PROXIES
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_event_record(
+    *,
+    action: str,
+    actor=None,
+    target: str = "",
+    team: Team | None = None,
+    source_ip: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> AuditEvent:
+    clean = {
+        key: value
+        for key, value in (metadata or {}).items()
+        if key.lower() not in FORBIDDEN_METADATA
+    }
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=getattr(actor, "username", "") or "",
+        action=action,
+        target=str(target)[:255],
+        team=team,
+        source_ip=source_ip,
+        metadata=clean,
+    )

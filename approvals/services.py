@@ -1,0 +1,327 @@
+"""The install and consent workflow.
+
+Every service that changes governed state runs in one transaction, takes the keyword-only
+`acting_user`, writes its audit event in that transaction and sends notifications on commit.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from approvals import errors
+from approvals.audit import audit_event_record
+from approvals.catalog import CatalogEntry, catalog_entry
+from approvals.hooks import revoke_accounts
+from approvals.models import InstallRequest, Installation, Membership, Team
+from approvals.selectors import (
+    install_request_pending_for,
+    installation_get,
+    is_team_admin,
+    membership_get,
+)
+
+APPROVED_SUBJECT = "{integration} is now installed for {team}"
+DENIED_SUBJECT = "Your request for {integration} was declined"
+
+
+def integration_check_available(*, team: Team, integration: str) -> CatalogEntry:
+    """The catalog entry, or the error a user should see (unknown integration, plan gate)."""
+    entry = catalog_entry(integration)
+    if entry is None:
+        raise errors.UnknownIntegration(errors.UNKNOWN_INTEGRATION.format(key=integration))
+    if team.plan not in entry.plans:
+        raise errors.PlanUpgradeNeeded(
+            errors.PLAN_UPGRADE_NEEDED.format(integration=entry.name, plan=team.get_plan_display()),
+            detail={"plan": team.plan, "plans": sorted(entry.plans)},
+        )
+    return entry
+
+
+def _require_admin(*, user: AbstractBaseUser, team: Team) -> None:
+    if not is_team_admin(user=user, team=team):
+        raise errors.AdminsOnly(errors.ADMINS_ONLY)
+
+
+def _approve_pending(*, team: Team, integration: str, acting_user: AbstractBaseUser) -> list[int]:
+    """Mark every pending request of the team and integration approved; their ids."""
+    pending = list(
+        InstallRequest.objects.select_for_update().filter(
+            team=team, integration=integration, status=InstallRequest.Status.PENDING
+        )
+    )
+    now = timezone.now()
+    for install_request in pending:
+        install_request.status = InstallRequest.Status.APPROVED
+        install_request.decided_by = acting_user
+        install_request.decided_at = now
+    InstallRequest.objects.bulk_update(pending, ["status", "decided_by", "decided_at"])
+    return [install_request.pk for install_request in pending]
+
+
+def _notify(request_ids: list[int], subject: str, body: str) -> None:
+    recipients = list(
+        InstallRequest.objects.filter(pk__in=request_ids)
+        .exclude(requested_by__email="")
+        .values_list("requested_by__email", flat=True)
+        .distinct()
+    )
+    if recipients:
+        send_mail(subject, body, None, recipients, fail_silently=True)
+
+
+def integration_install(
+    *, team: Team, integration: str, acting_user: AbstractBaseUser, source_ip: str | None = None
+) -> Installation:
+    """Install for the team (admins only). Idempotent: installing twice returns the same row.
+
+    Approves every pending request for it and tells the requesters on commit.
+    """
+    entry = integration_check_available(team=team, integration=integration)
+    _require_admin(user=acting_user, team=team)
+    with transaction.atomic():
+        Team.objects.select_for_update().get(pk=team.pk)
+        installation = installation_get(team=team, integration=integration)
+        if installation is not None:
+            return installation
+        installation = Installation.objects.create(
+            team=team, integration=integration, installed_by=acting_user
+        )
+        approved = _approve_pending(team=team, integration=integration, acting_user=acting_user)
+        audit_event_record(
+            action="integration.install",
+            actor=acting_user,
+            target=entry.name,
+            team=team,
+            source_ip=source_ip,
+            metadata={"integration": integration, "approved_requests": approved},
+        )
+        subject = APPROVED_SUBJECT.format(integration=entry.name, team=team.name)
+        transaction.on_commit(lambda: _notify(approved, subject, subject + "."))
+    return installation
+
+
+def install_request_create(
+    *, team: Team, integration: str, requested_by: AbstractBaseUser,
+    source_ip: str | None = None,
+) -> InstallRequest:
+    """A member asks the team's admins to install. One pending request per member and
+    integration: asking again returns the pending one (also under concurrent requests)."""
+    entry = integration_check_available(team=team, integration=integration)
+    if membership_get(user=requested_by, team=team) is None:
+        raise errors.NotTeamMember(errors.NOT_A_MEMBER)
+    if installation_get(team=team, integration=integration) is not None:
+        raise errors.AlreadyInstalled(errors.ALREADY_INSTALLED.format(integration=entry.name))
+    existing = install_request_pending_for(team=team, integration=integration, user=requested_by)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            install_request = InstallRequest.objects.create(
+                team=team, integration=integration, requested_by=requested_by
+            )
+            audit_event_record(
+                action="install_request.create",
+                actor=requested_by,
+                target=entry.name,
+                team=team,
+                source_ip=source_ip,
+                metadata={"integration": integration, "request": install_request.pk},
+            )
+    except IntegrityError:
+        # Another request of the same member won the race: theirs is the pending one.
+        existing = install_request_pending_for(
+            team=team, integration=integration, user=requested_by
+        )
+        if existing is None:
+            raise
+        return existing
+    return install_request
+
+
+def _lock_pending(install_request: InstallRequest) -> InstallRequest:
+    locked = InstallRequest.objects.select_for_update().get(pk=install_request.pk)
+    if locked.status != InstallRequest.Status.PENDING:
+        raise errors.RequestNotPending(
+            errors.REQUEST_NOT_PENDING.format(status=locked.get_status_display().lower())
+        )
+    return locked
+
+
+def install_request_approve(
+    *, install_request: InstallRequest, acting_user: AbstractBaseUser,
+    source_ip: str | None = None,
+) -> Installation:
+    """Approve (admins of that team only): installs, approving every pending request of the
+    team and integration, with one audit event for the decision and one for the install."""
+    team = install_request.team
+    _require_admin(user=acting_user, team=team)
+    with transaction.atomic():
+        locked = _lock_pending(install_request)
+        audit_event_record(
+            action="install_request.approve",
+            actor=acting_user,
+            target=str(locked),
+            team=team,
+            source_ip=source_ip,
+            metadata={"integration": locked.integration, "request": locked.pk},
+        )
+        installation = integration_install(
+            team=team, integration=locked.integration, acting_user=acting_user,
+            source_ip=source_ip,
+        )
+        # Installed earlier by another path: this request is still to be marked approved.
+        _approve_pending(team=team, integration=locked.integration, acting_user=acting_user)
+    install_request.refresh_from_db()
+    return installation
+
+
+def install_request_deny(
+    *, install_request: InstallRequest, acting_user: AbstractBaseUser, reason: str,
+    source_ip: str | None = None,
+) -> InstallRequest:
+    """Deny with a reason (admins of that team only); the requester is told on commit."""
+    team = install_request.team
+    _require_admin(user=acting_user, team=team)
+    reason = (reason or "").strip()
+    if not reason:
+        raise errors.ReasonRequired(errors.DENY_NEEDS_REASON)
+    with transaction.atomic():
+        locked = _lock_pending(install_request)
+        locked.status = InstallRequest.Status.DENIED
+        locked.reason = reason
+        locked.decided_by = acting_user
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        audit_event_record(
+            action="install_request.deny",
+            actor=acting_user,
+            target=str(locked),
+            team=team,
+            source_ip=source_ip,
+            metadata={"integration": locked.integration, "request": locked.pk, "reason": reason},
+        )
+        subject = DENIED_SUBJECT.format(integration=locked.get_integration_display())
+        transaction.on_commit(lambda: _notify([locked.pk], subject, f"{subject}: {reason}"))
+    return locked
+
+
+def install_request_cancel(
+    *, install_request: InstallRequest, acting_user: AbstractBaseUser,
+    source_ip: str | None = None,
+) -> InstallRequest:
+    """The requester withdraws their pending request."""
+    if install_request.requested_by_id != acting_user.pk:
+        raise errors.NotTeamMember(errors.ONLY_REQUESTER_CANCELS)
+    with transaction.atomic():
+        locked = _lock_pending(install_request)
+        locked.status = InstallRequest.Status.CANCELLED
+        locked.decided_by = acting_user
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        audit_event_record(
+            action="install_request.cancel",
+            actor=acting_user,
+            target=str(locked),
+            team=locked.team,
+            source_ip=source_ip,
+            metadata={"integration": locked.integration, "request": locked.pk},
+        )
+    return locked
+
+
+def integration_uninstall_for_team(
+    *, team: Team, integration: str, acting_user: AbstractBaseUser,
+    source_ip: str | None = None,
+) -> int:
+    """Disable for the whole team (admins only): revokes every member's account for it.
+
+    Returns how many accounts were revoked. Local credentials are deleted in this transaction;
+    provider-side revocation is queued by the revokers on commit.
+    """
+    entry = catalog_entry(integration)
+    if entry is None:
+        raise errors.UnknownIntegration(errors.UNKNOWN_INTEGRATION.format(key=integration))
+    _require_admin(user=acting_user, team=team)
+    with transaction.atomic():
+        deleted, _ = Installation.objects.filter(team=team, integration=integration).delete()
+        if not deleted:
+            raise errors.NotInstalled(errors.NOT_INSTALLED.format(integration=entry.name))
+        revoked = revoke_accounts(
+            team=team, integration=integration, user=None, acting_user=acting_user,
+            reason="uninstall_for_team",
+        )
+        audit_event_record(
+            action="integration.uninstall_for_team",
+            actor=acting_user,
+            target=entry.name,
+            team=team,
+            source_ip=source_ip,
+            metadata={"integration": integration, "revoked_accounts": revoked},
+        )
+    return revoked
+
+
+def integration_uninstall_for_me(
+    *, team: Team, integration: str, acting_user: AbstractBaseUser,
+    source_ip: str | None = None,
+) -> int:
+    """Any member removes the integration for themselves: their own account is revoked."""
+    entry = catalog_entry(integration)
+    if entry is None:
+        raise errors.UnknownIntegration(errors.UNKNOWN_INTEGRATION.format(key=integration))
+    if membership_get(user=acting_user, team=team) is None:
+        raise errors.NotTeamMember(errors.NOT_A_MEMBER)
+    with transaction.atomic():
+        revoked = revoke_accounts(
+            team=team, integration=integration, user=acting_user, acting_user=acting_user,
+            reason="uninstall_for_me",
+        )
+        audit_event_record(
+            action="integration.uninstall_for_me",
+            actor=acting_user,
+            target=entry.name,
+            team=team,
+            source_ip=source_ip,
+            metadata={"integration": integration, "revoked_accounts": revoked},
+        )
+    return revoked
+
+
+def membership_save(
+    *, membership: Membership, acting_user: AbstractBaseUser, source_ip: str | None = None,
+) -> Membership:
+    """Create or change a membership (team admins of that team, or superusers)."""
+    if not (acting_user.is_superuser or is_team_admin(user=acting_user, team=membership.team)):
+        raise errors.AdminsOnly(errors.ADMINS_ONLY)
+    created = membership.pk is None
+    with transaction.atomic():
+        membership.save()
+        audit_event_record(
+            action="membership.create" if created else "membership.change",
+            actor=acting_user,
+            target=str(membership.user),
+            team=membership.team,
+            source_ip=source_ip,
+            metadata={"user": membership.user_id, "role": membership.role},
+        )
+    return membership
+
+
+def membership_delete(
+    *, membership: Membership, acting_user: AbstractBaseUser, source_ip: str | None = None,
+) -> None:
+    if not (acting_user.is_superuser or is_team_admin(user=acting_user, team=membership.team)):
+        raise errors.AdminsOnly(errors.ADMINS_ONLY)
+    with transaction.atomic():
+        audit_event_record(
+            action="membership.delete",
+            actor=acting_user,
+            target=str(membership.user),
+            team=membership.team,
+            source_ip=source_ip,
+            metadata={"user": membership.user_id, "role": membership.role},
+        )
+        membership.delete()

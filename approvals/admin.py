@@ -1,0 +1,262 @@
+"""Governance console classes: thin, scoped to the viewer's teams, calling the services."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+from approvals import services
+from approvals.admin_site import console_teams
+from approvals.audit import audit_event_record, client_ip
+from approvals.models import AuditEvent, InstallRequest, Installation, Membership, Team
+from approvals.selectors import is_support, teams_administered_by
+from config.errors import ApplicationError
+
+
+class TeamScopedAdmin(admin.ModelAdmin):
+    """Team admins see and change rows of their own teams; support reads every team.
+
+    `team_path` is the lookup from the model to its team ("team", or "" for Team itself).
+    Rows outside the viewer's teams are absent from the queryset, so list pages, change pages
+    and actions all refuse them the same way.
+    """
+
+    team_path = "team"
+
+    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        teams = console_teams(request)
+        if teams is None:
+            return queryset
+        lookup = f"{self.team_path}__in" if self.team_path else "pk__in"
+        return queryset.filter(**{lookup: teams})
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return self.scope(request, super().get_queryset(request))
+
+    def team_of(self, obj) -> Team | None:
+        return obj if not self.team_path else getattr(obj, self.team_path, None)
+
+    def is_team_admin_for(self, request: HttpRequest, obj=None) -> bool:
+        user = request.user
+        if user.is_superuser:
+            return True
+        administered = teams_administered_by(user)
+        if obj is None:
+            return administered.exists()
+        team = self.team_of(obj)
+        return team is not None and administered.filter(pk=team.pk).exists()
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_support(request.user) or self.is_team_admin_for(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.is_team_admin_for(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "team":
+            teams = console_teams(request)
+            kwargs["queryset"] = Team.objects.all() if teams is None else teams
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def run_service(self, request: HttpRequest, call) -> bool:
+        """Run a service call; a domain error becomes an admin message."""
+        try:
+            call()
+        except ApplicationError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+            return False
+        return True
+
+
+@admin.register(Team)
+class TeamAdmin(TeamScopedAdmin):
+    team_path = ""
+    list_display = ["name", "plan", "created_at"]
+    list_filter = ["plan"]
+    search_fields = ["name"]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser  # plans are billing, not a team admin's switch
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(Membership)
+class MembershipAdmin(TeamScopedAdmin):
+    list_display = ["user", "team", "role", "created_at"]
+    list_filter = ["role", "team"]
+    search_fields = ["user__username", "user__email", "team__name"]
+    autocomplete_fields: list[str] = []
+    fields = ["team", "user", "role"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.is_team_admin_for(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.is_team_admin_for(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        services.membership_save(membership=obj, acting_user=request.user,
+                                 source_ip=client_ip(request))
+
+    def delete_model(self, request, obj) -> None:
+        services.membership_delete(membership=obj, acting_user=request.user,
+                                   source_ip=client_ip(request))
+
+    def delete_queryset(self, request, queryset) -> None:
+        for membership in queryset:
+            self.delete_model(request, membership)
+
+
+@admin.register(Installation)
+class InstallationAdmin(TeamScopedAdmin):
+    list_display = ["team", "integration", "installed_by", "installed_at"]
+    list_filter = ["integration", "team"]
+    fields = ["team", "integration"]
+    actions = ["uninstall_for_team"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.is_team_admin_for(request)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["team", "integration"] if obj else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return
+        installation = services.integration_install(
+            team=obj.team, integration=obj.integration, acting_user=request.user,
+            source_ip=client_ip(request),
+        )
+        obj.pk = installation.pk
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ApplicationError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+            return self.response_post_save_add(request, None)
+
+    def response_post_save_add(self, request, obj):
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        return redirect(reverse("admin:approvals_installation_changelist"))
+
+    @admin.action(description="Uninstall for team (revokes every member's tokens)",
+                  permissions=["change"])
+    def uninstall_for_team(self, request: HttpRequest, queryset: QuerySet) -> None:
+        done = 0
+        for installation in queryset.select_related("team"):
+            if self.run_service(request, lambda i=installation: services.integration_uninstall_for_team(
+                team=i.team, integration=i.integration, acting_user=request.user,
+                source_ip=client_ip(request),
+            )):
+                done += 1
+        if done:
+            self.message_user(request, f"Uninstalled {done} integration(s).", messages.SUCCESS)
+
+
+@admin.register(InstallRequest)
+class InstallRequestAdmin(TeamScopedAdmin):
+    list_display = ["requested_by", "integration", "team", "status", "created_at", "decided_by",
+                    "reason"]
+    list_filter = ["status", "integration", "team"]
+    search_fields = ["requested_by__username", "requested_by__email", "team__name"]
+    readonly_fields = ["team", "integration", "requested_by", "status", "reason", "decided_by",
+                       "decided_at", "created_at"]
+    actions = ["approve_requests", "deny_requests"]
+
+    @admin.action(description="Approve selected requests (installs the integration)",
+                  permissions=["change"])
+    def approve_requests(self, request: HttpRequest, queryset: QuerySet) -> None:
+        approved = 0
+        for install_request in queryset.select_related("team"):
+            if self.run_service(request, lambda r=install_request: services.install_request_approve(
+                install_request=r, acting_user=request.user, source_ip=client_ip(request),
+            )):
+                approved += 1
+        if approved:
+            self.message_user(request, f"Approved {approved} request(s).", messages.SUCCESS)
+
+    @admin.action(description="Deny selected requests…", permissions=["change"])
+    def deny_requests(self, request: HttpRequest, queryset: QuerySet):
+        reason = request.POST.get("reason", "").strip()
+        if request.POST.get("apply") and reason:
+            denied = 0
+            for install_request in queryset.select_related("team"):
+                if self.run_service(request, lambda r=install_request: services.install_request_deny(
+                    install_request=r, acting_user=request.user, reason=reason,
+                    source_ip=client_ip(request),
+                )):
+                    denied += 1
+            if denied:
+                self.message_user(request, f"Denied {denied} request(s).", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Deny requests",
+            "queryset": list(queryset),
+            "reason": reason,
+            "error": services.errors.DENY_NEEDS_REASON if request.POST.get("apply") else "",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/approvals/deny_requests.html", context)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(TeamScopedAdmin):
+    list_display = ["created_at", "action", "actor_label", "target", "team", "source_ip"]
+    list_filter = ["action", "team", "created_at"]
+    search_fields = ["actor_label", "target", "action"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "action", "actor", "actor_label", "target", "team",
+                       "source_ip", "metadata"]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # the audit log is read-only for everyone
+
+
+User = get_user_model()
+
+
+class AuditedUserAdmin(UserAdmin):
+    """Django's user admin (superusers only), with every change written to the audit log."""
+
+    def _audit(self, request: HttpRequest, obj, action: str, message="") -> None:
+        audit_event_record(
+            action=action, actor=request.user, target=str(obj), source_ip=client_ip(request),
+            metadata={"user": obj.pk, "change": str(message)[:500]},
+        )
+
+    def log_addition(self, request, obj, message):
+        self._audit(request, obj, "user.create")
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        self._audit(request, obj, "user.change", message)
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            self._audit(request, obj, "user.delete")
+        return super().log_deletions(request, queryset)
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, AuditedUserAdmin)

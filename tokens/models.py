@@ -1,0 +1,58 @@
+"""Connected accounts: one user's credentials for one integration in one team."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from approvals.catalog import IntegrationKey
+from tokens.fields import EncryptedTextField
+
+
+class ConnectedAccount(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+        REVOKED = "revoked", "Revoked"
+
+    # A UUID known before the first save: each ciphertext is bound to its row's primary key.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connected_accounts"
+    )
+    team = models.ForeignKey(
+        "approvals.Team", on_delete=models.CASCADE, related_name="connected_accounts"
+    )
+    integration = models.CharField(max_length=30, choices=IntegrationKey.choices)
+    provider_account_id = models.CharField(max_length=255, blank=True)
+    provider_account_name = models.CharField(max_length=255, blank=True)
+    provider_account_email = models.CharField(max_length=255, blank=True)
+    access_token = EncryptedTextField(null=True)
+    refresh_token = EncryptedTextField(null=True)
+    token_secret = EncryptedTextField(null=True)  # Jira OAuth 1.0a token secret
+    expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "team", "integration"], name="connected_account_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_integration_display()} account of {self.user} in {self.team}"
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.access_token is not None

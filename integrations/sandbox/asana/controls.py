@@ -1,0 +1,115 @@
+"""The Asana simulator's own `/_sandbox/<action>` controls (JSON in, JSON out; see app.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from integrations.sandbox.asana.errors import AsanaError
+from integrations.sandbox.asana.representations import task_record
+from integrations.sandbox.asana.seed import ADA
+from integrations.sandbox.asana.tasks import change_task
+from integrations.sandbox.base import Request, Response
+
+if TYPE_CHECKING:
+    from integrations.sandbox.asana.app import AsanaSandbox
+
+UNKNOWN_USER = "unknown user: {reference}"
+TOKEN_OR_USER_NEEDED = "give access_token or user"
+TOKEN_NEEDED = "give token"
+GID_NEEDED = "give gid"
+UNKNOWN_OPTION = "unknown option: {name}"
+
+
+def _bad(message: str, status: int = 400) -> Response:
+    return Response.json({"error": message}, status=status)
+
+
+def _user(app: AsanaSandbox, reference: Any):
+    with app.lock:
+        user = app.store.user_by_reference(str(reference), me=app.store.users[ADA])
+    if user is None:
+        raise LookupError(UNKNOWN_USER.format(reference=reference))
+    return user
+
+
+def handle(app: AsanaSandbox, action: str, request: Request) -> Response | None:
+    """The response for a known action, or None for the base class to answer 404."""
+    payload = request.json() or {}
+    if not isinstance(payload, dict):
+        return _bad("expected a JSON object")
+    try:
+        handler = _ACTIONS.get(action)
+        return handler(app, payload) if handler else None
+    except LookupError as error:
+        return _bad(str(error.args[0]), 404)
+    except AsanaError as error:
+        return _bad(error.message, error.status)
+
+
+def _expire_token(app: AsanaSandbox, payload: dict) -> Response:
+    if "access_token" in payload:
+        count = app.oauth.expire(token=str(payload["access_token"]))
+    elif "user" in payload:
+        count = app.oauth.expire(user_gid=_user(app, payload["user"]).gid)
+    else:
+        return _bad(TOKEN_OR_USER_NEEDED)
+    return Response.json({"data": {"expired": count}})
+
+
+def _revoke_token(app: AsanaSandbox, payload: dict) -> Response:
+    if not payload.get("token"):
+        return _bad(TOKEN_NEEDED)
+    return Response.json({"data": {"revoked": app.oauth.revoke_token(str(payload["token"]))}})
+
+
+def _issue_token(app: AsanaSandbox, payload: dict) -> Response:
+    user = _user(app, payload.get("user", ADA))
+    scopes = frozenset(str(payload.get("scope", "")).split())
+    return Response.json(app.oauth.issue(user, scopes))
+
+
+def _change_task(app: AsanaSandbox, payload: dict) -> Response:
+    if not payload.get("gid"):
+        return _bad(GID_NEEDED)
+    actor = _user(app, payload.get("user", ADA))
+    record, changed = change_task(app, str(payload["gid"]), payload.get("changes") or {}, actor)
+    return Response.json({"data": record, "changed": changed})
+
+
+def _task(app: AsanaSandbox, payload: dict) -> Response:
+    gid = str(payload.get("gid", ""))
+    with app.lock:
+        task = app.store.tasks.get(gid)
+        if task is None:
+            raise LookupError(f"unknown task: {gid}")
+        return Response.json({"data": task_record(app.store, task, app.app_url)})
+
+
+def _options(app: AsanaSandbox, payload: dict) -> Response:
+    for name in payload:
+        if name not in ("token_lifetime", "rotate_refresh_tokens"):
+            return _bad(UNKNOWN_OPTION.format(name=name))
+    app.set_options(**{name: str(value) for name, value in payload.items()})
+    return Response.json({"data": app.options()})
+
+
+def _webhooks(app: AsanaSandbox, payload: dict) -> Response:
+    if payload.get("wait", True):
+        app.webhooks.wait_idle(timeout=float(payload.get("timeout", 15)))
+    with app.lock:
+        hooks = [
+            {key: value for key, value in hook.record().items()} | {"owner": hook.owner}
+            for hook in app.webhooks.hooks.values()
+        ]
+        return Response.json({"data": hooks, "deliveries": list(app.webhooks.deliveries)})
+
+
+_ACTIONS = {
+    "expire_token": _expire_token,
+    "revoke_token": _revoke_token,
+    "issue_token": _issue_token,
+    "change_task": _change_task,
+    "task": _task,
+    "options": _options,
+    "webhooks": _webhooks,
+}

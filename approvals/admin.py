@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from approvals import services
 from approvals.admin_site import console_teams
 from approvals.audit import audit_event_record, client_ip
-from approvals.models import AuditEvent, InstallRequest, Installation, Membership, Team
+from approvals.models import AuditEvent, Installation, InstallRequest, Membership, Team
 from approvals.selectors import is_support, teams_administered_by
 from config.errors import ApplicationError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from approvals.models import InstallRequest, Installation, Membership, Team
+from approvals.models import Installation, InstallRequest, Membership, Team
 
 SUPPORT_GROUP = "Support"
 

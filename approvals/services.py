@@ -15,7 +15,7 @@ from approvals import errors
 from approvals.audit import audit_event_record
 from approvals.catalog import CatalogEntry, catalog_entry
 from approvals.hooks import revoke_accounts
-from approvals.models import InstallRequest, Installation, Membership, Team
+from approvals.models import Installation, InstallRequest, Membership, Team
 from approvals.selectors import (
     install_request_pending_for,
     installation_get,

@@ -16,4 +16,9 @@ os.environ.setdefault("CONDUIT_LOCAL_DIR", tempfile.mkdtemp(prefix="conduit-test
 
 from config.settings import *  # noqa: E402, F403
 
+# One test database per test run (several runs may share a machine); subprocesses the tests
+# start (a Celery worker, the trial) inherit the name through the environment.
+os.environ.setdefault("CONDUIT_TEST_RUN", str(os.getpid()))
+DATABASES["default"]["TEST"] = {"NAME": f"test_conduit_{os.environ['CONDUIT_TEST_RUN']}"}  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only

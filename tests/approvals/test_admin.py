@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from approvals import services
-from approvals.models import AuditEvent, InstallRequest, Installation, Membership
+from approvals.models import AuditEvent, Installation, InstallRequest, Membership
 from tests.factories import PASSWORD, make_admin, make_member, make_support, make_team
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from approvals import errors, services
 from approvals.catalog import Plan
 from approvals.hooks import account_revokers
-from approvals.models import AuditEvent, InstallRequest, Installation
+from approvals.models import AuditEvent, Installation, InstallRequest
 from tests.factories import make_admin, make_member, make_team
 
 pytestmark = pytest.mark.django_db

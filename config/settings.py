@@ -309,6 +309,7 @@ ASANA_CLIENT_SECRET = env("ASANA_CLIENT_SECRET") or (
 )
 ASANA_OAUTH_URL = env("ASANA_OAUTH_URL", "https://app.asana.com/-/")
 ASANA_API_URL = env("ASANA_API_URL", "https://app.asana.com/api/1.0")
+ASANA_APP_URL = env("ASANA_APP_URL", "https://app.asana.com")  # host of task links
 EGRESS_ALLOWED_HOSTS = env_list("EGRESS_ALLOWED_HOSTS")
 EGRESS_ALLOW_LOOPBACK = env_bool("EGRESS_ALLOW_LOOPBACK", default=not PRODUCTION)
 CONDUIT_KEYSET = env("CONDUIT_KEYSET")

@@ -15,6 +15,7 @@ from django.conf import settings
 DEFAULTS: dict[str, Any] = {
     # Providers: the hosts of these URLs are the egress guard's provider hosts.
     "ASANA_API_URL": "https://app.asana.com/api/1.0",
+    "ASANA_APP_URL": "https://app.asana.com",  # host of task links: parsed, never fetched
     "ASANA_OAUTH_URL": "https://app.asana.com/-/",
     "ASANA_CLIENT_ID": "",
     "ASANA_CLIENT_SECRET": "",

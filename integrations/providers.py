@@ -191,5 +191,6 @@ def _load_builtin_providers() -> None:
         try:
             import_module(package)
         except ModuleNotFoundError as error:
-            if error.name != package:
+            # A provider package not in this tree (yet) is skipped; a broken import is not.
+            if error.name is None or not f"{package}.".startswith(f"{error.name}."):
                 raise

@@ -1,0 +1,25 @@
+"""The Asana connector's tests talk to the session's Asana simulator over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def asana_settings(settings, asana_sandbox):
+    """Point the connector at the simulator; loopback egress on, as in the trial."""
+    settings.ASANA_API_URL = asana_sandbox.url("/api/1.0")
+    settings.ASANA_OAUTH_URL = asana_sandbox.url("/-/")
+    settings.ASANA_APP_URL = "https://app.asana.com"  # the simulator's default app_url
+    settings.EGRESS_ALLOW_LOOPBACK = True
+    settings.EGRESS_ALLOWED_HOSTS = []
+    return settings
+
+
+@pytest.fixture
+def sandbox(asana_sandbox):
+    """The simulator, with no fault and an empty request log; faults never leak to the next test."""
+    asana_sandbox.clear_faults()
+    asana_sandbox.clear_requests()
+    yield asana_sandbox
+    asana_sandbox.clear_faults()

@@ -52,7 +52,9 @@ PLAINTEXT_IN_QUERY = (
     "save() (only isnull and =None lookups work)."
 )
 NOT_TEXT = "An encrypted field holds text (str) or None."
-DECRYPTION_FAILED_FOR = "Could not decrypt {label}.{field} for row {pk}: " + crypto.DECRYPTION_FAILED
+DECRYPTION_FAILED_FOR = (
+    "Could not decrypt {label}.{field} for row {pk}: " + crypto.DECRYPTION_FAILED
+)
 
 
 class EncryptedFieldError(Exception):

@@ -7,10 +7,17 @@ import re
 import uuid
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.test.utils import isolate_apps
 
 from tokens import crypto
-from tokens.fields import PLAINTEXT_IN_QUERY, PRIMARY_KEY_REQUIRED, EncryptedFieldError, seal
+from tokens.fields import (
+    PLAINTEXT_IN_QUERY,
+    PRIMARY_KEY_REQUIRED,
+    EncryptedFieldError,
+    EncryptedTextField,
+    seal,
+)
 from tokens.models import ConnectedAccount
 
 ACCESS = "1/1234567890:abcdefAccessTokenValue"
@@ -94,7 +101,9 @@ def test_none_and_empty_are_stored_as_null(make_account):
     account = make_account(access_token="", refresh_token=None)
 
     assert raw_columns(account.pk) == {
-        "access_token": None, "refresh_token": None, "token_secret": None
+        "access_token": None,
+        "refresh_token": None,
+        "token_secret": None,
     }
     loaded = ConnectedAccount.objects.get(pk=account.pk)
     assert loaded.access_token is None and loaded.refresh_token is None
@@ -188,3 +197,24 @@ def test_tokens_are_not_in_forms():
     form = modelform_factory(ConnectedAccount, exclude=[])
 
     assert not {"access_token", "refresh_token", "token_secret"} & set(form.base_fields)
+
+
+@isolate_apps("tokens")
+def test_model_whose_primary_key_comes_from_the_database_gets_a_warning():
+    class DatabaseKeyed(models.Model):
+        secret = EncryptedTextField(null=True)
+
+        class Meta:
+            app_label = "tokens"
+
+        def __str__(self) -> str:
+            return "database-keyed row"
+
+    messages = DatabaseKeyed._meta.get_field("secret").check()
+
+    assert [message.id for message in messages] == ["tokens.W001"]
+
+
+def test_connected_account_passes_the_encrypted_field_checks():
+    for name in ("access_token", "refresh_token", "token_secret"):
+        assert ConnectedAccount._meta.get_field(name).check() == []

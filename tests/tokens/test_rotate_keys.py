@@ -76,9 +76,7 @@ def all_decrypted() -> dict:
     }
 
 
-def test_rotation_reencrypts_every_row_and_the_old_key_can_then_be_removed(
-    accounts, keyset_file
-):
+def test_rotation_reencrypts_every_row_and_the_old_key_can_then_be_removed(accounts, keyset_file):
     old_key_id = keyset_in(keyset_file).primary_key_id
     values = sum(1 for triple in accounts.values() for value in triple if value)
 
@@ -152,7 +150,8 @@ def test_failed_rotation_keeps_finished_batches_and_resumes(accounts, keyset_fil
     """A crash in the second batch: the first stays committed, the next run finishes the job."""
     old_key_id = keyset_in(keyset_file).primary_key_id
     first_pk, broken_pk = sorted(accounts)[0], sorted(accounts)[700]
-    with connection.cursor() as cursor:  # another row's ciphertext: under the old key, undecryptable
+    # Another row's ciphertext: under the old key, and undecryptable in this row.
+    with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE tokens_connectedaccount SET access_token = "
             "(SELECT access_token FROM tokens_connectedaccount WHERE id = %s) WHERE id = %s",
@@ -197,3 +196,21 @@ def test_keyset_from_the_environment_is_rotated_through_an_output_file(
 
     assert set(stored_key_ids()) == {new_keyset.primary_key_id}
     assert all_decrypted() == accounts
+
+
+def test_force_new_key_adds_a_key_even_when_a_rotation_did_not_finish(make_account, keyset_file):
+    tokens = {
+        make_account(access_token=f"token-{number}").pk: f"token-{number}" for number in range(3)
+    }
+    rotate("--batch-size", "1", "--limit", "1")
+    assert len(keyset_in(keyset_file).key) == 2
+
+    rotate("--force-new-key")
+
+    keyset = keyset_in(keyset_file)
+    assert len(keyset.key) == 3
+    assert set(stored_key_ids()) == {keyset.primary_key_id}
+    crypto.reload_keyset()
+    assert {
+        account.pk: account.access_token for account in ConnectedAccount.objects.all()
+    } == tokens

@@ -94,9 +94,7 @@ def _reencrypt_batch(
                 try:
                     plaintext = unseal(field, pk, value.ciphertext)
                 except crypto.DecryptionError as error:
-                    message = UNDECRYPTABLE.format(
-                        label=model._meta.label, field=field.name, pk=pk
-                    )
+                    message = UNDECRYPTABLE.format(label=model._meta.label, field=field.name, pk=pk)
                     raise crypto.DecryptionError(message) from error
                 changes[field.attname] = seal(field, pk, plaintext)
             if changes:

@@ -7,7 +7,8 @@ Steps, each safe to repeat:
    encryption or decryption. Then it re-encrypts every EncryptedTextField of every model, in
    batches, skipping values already under the new key.
    If stored values are still under a non-primary key (an earlier run was interrupted), it does
-   not add a key: it finishes that rotation and says so. `--resume` never adds a key.
+   not add a key: it finishes that rotation and says so. `--resume` never adds a key;
+   `--force-new-key` adds one all the same (when the newest key itself must be replaced).
 2. `rotate_keys --drop-old` removes the keys that no stored value uses any more (never the
    primary); keys still in use are kept and listed.
 
@@ -34,7 +35,10 @@ OUTPUT_REQUIRED = (
 )
 OUTPUT_EXISTS = "--output {path} already exists; choose a new path (keysets are never overwritten)."
 OUTPUT_ONLY_FOR_ENV = "--output is only for keysets from CONDUIT_KEYSET; this one is a file."
-DROP_OLD_ALONE = "--drop-old is a separate step: run it without --resume or --limit."
+DROP_OLD_ALONE = (
+    "--drop-old is a separate step: run it without --resume, --force-new-key or --limit."
+)
+RESUME_OR_FORCE = "--resume never adds a key and --force-new-key always does: choose one."
 
 
 def progress_bar(label: str, done: int, total: int) -> str:
@@ -50,6 +54,11 @@ class Command(BaseCommand):
             "--resume",
             action="store_true",
             help="only re-encrypt values not under the primary key; never add a key",
+        )
+        parser.add_argument(
+            "--force-new-key",
+            action="store_true",
+            help="add a new primary key even when an earlier rotation did not finish",
         )
         parser.add_argument(
             "--drop-old",
@@ -81,11 +90,15 @@ class Command(BaseCommand):
             raise CommandError(OUTPUT_EXISTS.format(path=output))
         try:
             if options["drop_old"]:
-                if options["resume"] or options["limit"] is not None:
+                if options["resume"] or options["force_new_key"] or options["limit"] is not None:
                     raise CommandError(DROP_OLD_ALONE)
                 self.drop_old(source, output)
                 return
-            if not options["resume"] and not self.add_primary_key(source, output):
+            if options["resume"] and options["force_new_key"]:
+                raise CommandError(RESUME_OR_FORCE)
+            if not options["resume"] and not self.add_primary_key(
+                source, output, force=options["force_new_key"]
+            ):
                 return
             self.reencrypt(options["batch_size"], options["limit"])
         except (crypto.KeysetError, crypto.DecryptionError) as error:
@@ -102,10 +115,12 @@ class Command(BaseCommand):
         crypto.write_new_keyset_file(output, keyset)
         return False
 
-    def add_primary_key(self, source: crypto.KeysetSource, output: Path | None) -> bool:
+    def add_primary_key(
+        self, source: crypto.KeysetSource, output: Path | None, *, force: bool
+    ) -> bool:
         """Add and promote a new key; False when nothing should be re-encrypted yet."""
         keyset = crypto.read_keyset(source)
-        if rotation.values_not_under(keyset.primary_key_id):
+        if not force and rotation.values_not_under(keyset.primary_key_id):
             self.stdout.write(
                 f"Values are still under keys other than the primary key {keyset.primary_key_id}"
                 " (an earlier rotation did not finish): finishing it without adding a key. Run "

@@ -2,7 +2,7 @@
 
 An edit body carries `fields` (set values) and/or `update` (operations such as
 `{"labels": [{"add": "x"}]}`), as the Jira Server REST API v2 reference describes for "Edit issue"
-(https://developer.atlassian.com/server/jira/platform/jira-rest-api-example-edit-issues-6291632/).
+(https://developer.atlassian.com/display/JIRADEV/JIRA+REST+API+examples).
 Each change becomes a changelog item shaped like those in Jira's `jira:issue_updated` webhooks.
 """
 

@@ -4,8 +4,8 @@ Follows the Jira Server REST API v2 reference for `/rest/api/2/issue/createmeta`
 issuetypes → fields with `required`, `schema`, `allowedValues`, expanded by
 `expand=projects.issuetypes.fields`) and the field-level errors Jira answers with 400,
 `{"errorMessages": [], "errors": {"summary": "You must specify a summary of the issue."}}`
-(https://developer.atlassian.com/server/jira/platform/jira-rest-api-example-create-issue-7897248/,
-https://developer.atlassian.com/server/jira/platform/jira-rest-api-example-discovering-meta-data-for-creating-issues-6291669/).
+(https://developer.atlassian.com/server/jira/platform/jira-rest-api-example-create-issue-7897248,
+https://developer.atlassian.com/server/jira/platform/jira-rest-api-example-discovering-meta-data-for-creating-issues-6291669).
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ timestamp_refused outside a 5-minute window, nonce_used, signature method), then
 (consumer_key_unknown), then the signature itself, verified by oauthlib. The URI that was signed
 is rebuilt from the Host header, as Jira rebuilds it from the request
 (https://confluence.atlassian.com/kb/oauth-error-oauth_problem-signature_invalid-720406720.html).
+
+A request signed with HMAC-SHA1 is refused as signature_invalid (an RSA consumer has no shared
+secret), which matters: the `jira` Python library (jira/client.py, `_create_oauth_session`) tries
+HMAC-SHA1 first and falls back to RSA-SHA1 when `myself` answers an error.
 """
 
 from __future__ import annotations

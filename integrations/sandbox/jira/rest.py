@@ -7,7 +7,8 @@ sees no projects), and which gets 401 elsewhere. `issue/createmeta` is gone from
 (the path then reads as an issue key that does not exist), and its paginated replacements exist
 from 8.4 on (https://confluence.atlassian.com/jiracore/createmeta-rest-endpoint-to-be-removed-975040986.html).
 Attachments need `X-Atlassian-Token: no-check` (XSRF protection on multipart bodies) and a
-multipart part named `file`; the answer is a JSON list of attachments.
+multipart part named `file`; the answer is a JSON list of attachments (the `jira` library's
+`add_attachment` reads the first one and refuses a `size` of 0).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 https://developers.asana.com/docs/inputoutput-options: lists return *compact* records (gid,
 resource_type, name, plus resource_subtype for tasks and attachments); a single record returns its
 full form with nested objects compact; `opt_fields=a,b.c` returns the gid plus exactly the fields
-named, where a nested object named without sub-fields is its gid and resource_type. Fields that
-the API reference marks "[Opt In]" are only returned when asked for.
+named ("the id of included objects will always be returned": the OAS `opt_fields` parameter); a
+nested object named without sub-fields comes back as its gid and resource_type. Fields that the
+API reference marks "[Opt In]" are only returned when asked for.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """The simulator's in-memory Asana: records, gids and who may see what.
 
-Visibility follows https://asana.com/guide/help/permissions: a user sees the workspaces they are a
-member of, the public projects of those workspaces and the private projects they are a member of,
-the tasks of the projects they can see, and their own tasks outside any project.
+Visibility, after the OAS's ProjectCompact ("accessible to a subset of users in that workspace or
+organization, depending on its permissions") and ProjectResponse.privacy_setting: a user sees the
+workspaces they are a member of, the public projects of those workspaces and the private ones
+they are a member of, the tasks of the projects they can see, and their own tasks outside any
+project. Anything else is a 403 (https://developers.asana.com/docs/errors: "read or write to
+objects or properties that the user does not have access to").
 """
 
 from __future__ import annotations

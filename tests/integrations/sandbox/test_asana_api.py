@@ -158,3 +158,10 @@ def test_injected_server_error_uses_asanas_error_body(asana_sandbox, as_user):
     assert answer.status_code == 503
     assert answer.json()["errors"][0]["phrase"]
     assert as_user(f"{API}/workspaces").status_code == 200
+
+
+def test_reset_restores_the_seed(asana_sandbox):
+    gid = str(int(seed.GARDEN_TASK_FIRST) + 1)
+    asana_sandbox.control("change_task", gid=gid, changes={"name": "Changed before reset"})
+    asana_sandbox.reset()
+    assert asana_sandbox.control("task", gid=gid)["data"]["name"] == "Build raised bed"

@@ -283,3 +283,26 @@ def test_no_code_or_token_value_lands_in_the_request_log(asana_sandbox):
     assert not [value for value in secrets_seen if value in log]
     grant_types = [e["grant_type"] for e in asana_sandbox.requests("/-/oauth_token")]
     assert grant_types == ["authorization_code", "refresh_token"]
+
+
+def test_revoking_an_access_token_leaves_the_refresh_token_working(asana_sandbox):
+    tokens = asana_oauth_tokens(asana_sandbox)
+    answer = requests.post(
+        asana_sandbox.url("/-/oauth_revoke"),
+        data={"token": tokens["access_token"]},
+        auth=(settings.ASANA_CLIENT_ID, settings.ASANA_CLIENT_SECRET),
+        timeout=5,
+    )
+    assert answer.status_code == 200
+    assert me(asana_sandbox, tokens["access_token"]).status_code == 401
+    assert refresh(asana_sandbox, tokens["refresh_token"]).status_code == 200
+
+
+def test_revoke_control_and_expire_by_user(asana_sandbox):
+    grace = asana_oauth_tokens(asana_sandbox, user_gid=seed.GRACE)
+    alan = asana_oauth_tokens(asana_sandbox, user_gid=seed.ALAN)
+    asana_sandbox.control("expire_token", user="grace@acme.example")
+    assert me(asana_sandbox, grace["access_token"]).status_code == 401
+    assert me(asana_sandbox, alan["access_token"]).status_code == 200
+    asana_sandbox.control("revoke_token", token=alan["refresh_token"])
+    assert me(asana_sandbox, alan["access_token"]).status_code == 401

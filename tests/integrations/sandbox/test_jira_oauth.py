@@ -148,15 +148,8 @@ def test_stale_timestamp_is_refused_as_timestamp_refused(
 
 
 def test_replayed_nonce_is_refused(jira_sandbox, jira_consumer, jira_alice_token):
-    client = Client(
-        jira_consumer.key,
-        signature_method=SIGNATURE_RSA,
-        rsa_key=jira_consumer.keys.private_pem,
-        resource_owner_key=jira_alice_token["oauth_token"],
-        resource_owner_secret=jira_alice_token["oauth_token_secret"],
-    )
     url = f"{jira_sandbox.base_url}/rest/api/2/myself"
-    _, headers, _ = client.sign(url)
+    headers = signed_headers(jira_consumer, jira_alice_token, url)
 
     first = requests.get(url, headers=headers, timeout=5)
     replay = requests.get(url, headers=headers, timeout=5)
@@ -229,3 +222,45 @@ def test_consent_page_with_unknown_token_answers_token_rejected(jira_sandbox, ji
     assert page.status_code == 401
     assert 'oauth_problem="token_rejected"' in page.headers["WWW-Authenticate"]
     assert "token_rejected" in page.text
+
+
+def signed_headers(consumer, token, url: str) -> dict[str, str]:
+    client = Client(
+        consumer.key,
+        signature_method=SIGNATURE_RSA,
+        rsa_key=consumer.keys.private_pem,
+        resource_owner_key=token["oauth_token"],
+        resource_owner_secret=token["oauth_token_secret"],
+    )
+    return client.sign(url)[1]
+
+
+def test_signed_uri_is_rebuilt_from_the_host_header(jira_sandbox, jira_consumer, jira_alice_token):
+    headers = signed_headers(
+        jira_consumer, jira_alice_token, "http://jira.example.com/rest/api/2/myself"
+    )
+
+    response = requests.get(
+        f"{jira_sandbox.base_url}/rest/api/2/myself",
+        headers={**headers, "Host": "jira.example.com"},
+        timeout=5,
+    )
+
+    assert response.status_code == 200
+    assert response.json()["name"] == "alice"
+
+
+def test_request_signed_for_another_host_is_refused_as_signature_invalid(
+    jira_sandbox, jira_consumer, jira_alice_token
+):
+    # A proxy that rewrites Host: the URI Jira rebuilds is not the one the client signed.
+    headers = signed_headers(
+        jira_consumer, jira_alice_token, "http://jira.example.com/rest/api/2/myself"
+    )
+
+    response = requests.get(
+        f"{jira_sandbox.base_url}/rest/api/2/myself", headers=headers, timeout=5
+    )
+
+    assert response.status_code == 401
+    assert oauth_problem(response) == "signature_invalid"

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives import serialization
 
 from ..base import Request, Response
-from .editing import apply_values, set_status
-from .fields import FieldErrors, parse_value
+from .editing import edit_issue, set_status
+from .fields import FieldErrors
 from .representations import error_body, issue_json
 from .state import Consumer
 
@@ -124,22 +124,12 @@ class Controls:
                 )
             if user not in self.state.users:
                 return Response.json({"error": USER_UNKNOWN.format(user=user)}, status=400)
-            project = self.state.projects[issue.project_key]
             try:
-                values = {
-                    field_id: parse_value(self.state, project, field_id, value)
-                    for field_id, value in (payload.get("fields") or {}).items()
-                }
-                changelog = apply_values(self.state, issue, values)
+                changelog = edit_issue(self.state, issue, {"fields": payload.get("fields") or {}})
                 if payload.get("status"):
                     changelog += set_status(self.state, issue, str(payload["status"]))
-            except (FieldErrors, ValueError) as error:
-                detail = (
-                    error_body(error.messages, error.errors)
-                    if isinstance(error, FieldErrors)
-                    else {"error": str(error)}
-                )
-                return Response.json(detail, status=400)
+            except FieldErrors as error:
+                return Response.json(error_body(error.messages, error.errors), status=400)
             body = issue_json(self.app.base_url, self.state, issue)
         if changelog:
             self.app.webhooks.fire(self.app.base_url, "jira:issue_updated", issue, user, changelog)

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, JsonResponse
-from django.urls import path
+from django.urls import include, path
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -16,4 +16,8 @@ urlpatterns = [
     path("login", auth_views.LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("integrations/", include("tokens.urls")),
+    path("api/v1/", include("cards.api_urls")),
+    path("webhooks/", include("cards.webhook_urls")),
+    path("o/", include("cards.oauth_urls")),
 ]

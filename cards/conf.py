@@ -1,0 +1,36 @@
+"""The cards app's options, with their defaults, as one settings object (like `oauth2_settings`).
+
+Code reads `cards_settings.NAME`; the value comes from `django.conf.settings` when set there and
+from `DEFAULTS` otherwise. Nothing is cached, so `override_settings` takes effect at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Public base URL of this Conduit (https://conduit.example.com) that providers POST webhooks
+    # to; empty means "the host of the request that subscribed".
+    "CONDUIT_PUBLIC_URL": "",
+    # Import: tickets per listing page, most tickets per request, and how many may be fetched one
+    # by one when the caller gives no container to list.
+    "CARDS_IMPORT_PAGE_SIZE": 100,
+    "CARDS_IMPORT_MAX": 500,
+    "CARDS_IMPORT_MAX_WITHOUT_CONTAINER": 20,
+    # Picker page size.
+    "CARDS_PICKER_PAGE_SIZE": 50,
+    # How long after its creation a subscription accepts the provider's handshake.
+    "CARDS_WEBHOOK_HANDSHAKE_SECONDS": 120,
+}
+
+
+class CardsSettings:
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Invalid cards setting: {name}")
+        return getattr(settings, name, DEFAULTS[name])
+
+
+cards_settings = CardsSettings()

@@ -1,0 +1,133 @@
+"""Boards, the card widgets on them, link previews (unfurls) and provider webhook subscriptions.
+
+A card stores only the unified ticket's stored fields (PRODUCT.md "Cards: what is stored") plus
+sync metadata; live details are fetched with the viewer's token and never stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from approvals.catalog import IntegrationKey
+from tokens.fields import EncryptedTextField
+
+TITLE_MAX_LENGTH = 1024
+URL_MAX_LENGTH = 2000
+
+
+class Board(models.Model):
+    team = models.ForeignKey("approvals.Team", on_delete=models.CASCADE, related_name="boards")
+    name = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CardWidget(models.Model):
+    """One ticket on one board: the stored fields of the unified ticket and how fresh they are."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="cards")
+    provider = models.CharField(max_length=30, choices=IntegrationKey.choices)
+    external_id = models.CharField(max_length=255)
+    url = models.URLField(max_length=URL_MAX_LENGTH)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(blank=True)
+    assignee_name = models.CharField(max_length=255, blank=True)
+    assignee_email = models.CharField(max_length=254, blank=True)
+    status = models.CharField(max_length=255, blank=True)
+    priority = models.CharField(max_length=255, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    sync_error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["board", "provider", "external_id"], name="card_unique_ticket_per_board"
+            )
+        ]
+        # Webhooks find every card of a ticket, whatever the board.
+        indexes = [models.Index(fields=["provider", "external_id"])]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LinkPreview(models.Model):
+    """A pasted link on a board: its title in clear, the link itself encrypted at rest."""
+
+    # A UUID known before the first save: the reference's ciphertext is bound to the row's key.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="link_previews")
+    provider = models.CharField(max_length=30, choices=IntegrationKey.choices)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    reference = EncryptedTextField(null=True)  # the pasted URL
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WebhookSubscription(models.Model):
+    """A provider webhook watching one container (an Asana project) for one team's cards.
+
+    The secret arrives in the provider's handshake and is kept encrypted; deliveries are
+    verified with it, and changed tickets are fetched with `subscribed_by`'s account.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the handshake"
+        ACTIVE = "active", "Active"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(
+        "approvals.Team", on_delete=models.CASCADE, related_name="webhook_subscriptions"
+    )
+    integration = models.CharField(max_length=30, choices=IntegrationKey.choices)
+    container_id = models.CharField(max_length=255)
+    subscribed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    provider_webhook_id = models.CharField(max_length=255, blank=True)
+    secret = EncryptedTextField(null=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    last_error = models.TextField(blank=True)
+    handshake_started_at = models.DateTimeField(null=True, blank=True)
+    last_delivery_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "integration", "container_id"],
+                name="webhook_subscription_unique_container",
+            )
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_integration_display()} webhook on {self.container_id} for {self.team}"

@@ -1,0 +1,101 @@
+"""How cards reach a tool: installation gate, the user's own account, and typed failures.
+
+Everything here goes through the Provider protocol and `tokens` (account_get, account_call);
+provider `ApiError`s become `cards.errors.ProviderRefused` subclasses with the tool's status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from approvals.models import Team
+from approvals.selectors import installation_get, is_team_admin
+from approvals.services import (
+    install_request_create,
+    integration_check_available,
+    integration_install,
+)
+from cards import errors
+from cards.selectors import integration_name
+from integrations import errors as api_errors
+from integrations.providers import Credentials, Provider, get_provider
+
+T = TypeVar("T")
+
+
+def provider_for(integration: str) -> Provider:
+    integration_name(integration)  # UnknownIntegration for a key outside the catalog
+    try:
+        return get_provider(integration)
+    except LookupError:
+        raise errors.NotSupported(
+            errors.NOT_SUPPORTED.format(integration=integration_name(integration),
+                                        feature="this operation")
+        ) from None
+
+
+def integration_ensure_installed(
+    *, team: Team, integration: str, acting_user: AbstractBaseUser, source_ip: str | None = None
+) -> None:
+    """Returns when the team has the integration; a team admin installs it at once (audited);
+    a member's use creates (or finds) their pending install request and raises InstallRequested.
+    The plan gate (402) applies to both."""
+    if installation_get(team=team, integration=integration) is not None:
+        return
+    entry = integration_check_available(team=team, integration=integration)
+    if is_team_admin(user=acting_user, team=team):
+        integration_install(
+            team=team, integration=integration, acting_user=acting_user, source_ip=source_ip
+        )
+        return
+    install_request = install_request_create(
+        team=team, integration=integration, requested_by=acting_user, source_ip=source_ip
+    )
+    raise errors.InstallRequested(
+        errors.INSTALL_REQUESTED.format(integration=entry.name, team=team.name),
+        install_request=install_request,
+    )
+
+
+def account_for(*, user: AbstractBaseUser, team: Team, integration: str) -> Any:
+    """The user's own connected account, or NeedsConnection (409, detail.connect_url)."""
+    from tokens.models import ConnectedAccount
+    from tokens.selectors import account_get
+
+    account = account_get(user=user, team=team, integration=integration)
+    if account is None or not (
+        account.status == ConnectedAccount.Status.ACTIVE and account.has_credentials
+    ):
+        raise needs_connection(integration)
+    return account
+
+
+def needs_connection(integration: str) -> errors.NeedsConnection:
+    from tokens.selectors import connect_url
+
+    return errors.NeedsConnection(
+        errors.NEEDS_CONNECTION.format(integration=integration_name(integration)),
+        detail={"connect_url": connect_url(integration), "integration": integration},
+    )
+
+
+def provider_call(
+    *, account: Any, integration: str, call: Callable[[Credentials], T],
+    detail: dict[str, Any] | None = None,
+) -> T:
+    """Run `call` with the account's valid credentials (tokens refreshes as needed); a provider
+    failure becomes the matching ProviderRefused carrying `detail`."""
+    from tokens.services import account_call
+
+    try:
+        return account_call(account=account, call=call)
+    except api_errors.ApiUnauthorized:
+        # Still unauthorized after tokens' refresh: only reconnecting helps.
+        raise needs_connection(integration) from None
+    except api_errors.ApiError as error:
+        raise errors.provider_error(
+            error, integration=integration_name(integration), detail=detail
+        ) from error

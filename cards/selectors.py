@@ -1,0 +1,171 @@
+"""Reading boards, cards and the state of each integration for a user, scoped to their teams.
+
+Every lookup goes through the user's memberships: another team's board or card is "not found"
+(404), never "forbidden", so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from approvals.catalog import CATALOG, catalog_entry
+from approvals.models import Installation, InstallRequest, Membership, Team
+from approvals.selectors import teams_of
+from cards import errors
+from cards.models import Board, CardWidget, LinkPreview, WebhookSubscription
+
+
+def team_for_user(*, user: AbstractBaseUser, team_id: int | str | None = None) -> Team:
+    """The team the request is about: `team_id` when the user is in it, else their first team
+    by name. Raises TeamNotFound (404) or NoTeam (403)."""
+    teams = teams_of(user).order_by("name", "id")
+    if team_id not in (None, ""):
+        try:
+            team = teams.filter(pk=int(team_id)).first()
+        except (TypeError, ValueError):
+            team = None
+        if team is None:
+            raise errors.TeamNotFound(errors.TEAM_NOT_FOUND.format(team=team_id))
+        return team
+    team = teams.first()
+    if team is None:
+        raise errors.NoTeam(errors.NO_TEAM)
+    return team
+
+
+def memberships_of(user: AbstractBaseUser) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("team").order_by("team__name")
+
+
+def boards_of_team(*, team: Team) -> QuerySet[Board]:
+    return Board.objects.filter(team=team)
+
+
+def board_get(*, user: AbstractBaseUser, board_id: int | str) -> Board:
+    """A board of one of the user's teams, or BoardNotFound."""
+    board = (
+        Board.objects.filter(pk=_int(board_id), team__memberships__user=user)
+        .select_related("team")
+        .first()
+        if _int(board_id) is not None
+        else None
+    )
+    if board is None:
+        raise errors.BoardNotFound(errors.BOARD_NOT_FOUND.format(board=board_id))
+    return board
+
+
+def card_get(*, user: AbstractBaseUser, card_id: int | str) -> CardWidget:
+    """A card on a board of one of the user's teams, or CardNotFound."""
+    card = (
+        CardWidget.objects.filter(pk=_int(card_id), board__team__memberships__user=user)
+        .select_related("board", "board__team")
+        .first()
+        if _int(card_id) is not None
+        else None
+    )
+    if card is None:
+        raise errors.CardNotFound(errors.CARD_NOT_FOUND.format(card=card_id))
+    return card
+
+
+def cards_of_board(*, board: Board) -> QuerySet[CardWidget]:
+    """Stored data only, one query whatever the count."""
+    return CardWidget.objects.filter(board=board).order_by("created_at", "id")
+
+
+def link_previews_of_board(*, board: Board) -> QuerySet[LinkPreview]:
+    return LinkPreview.objects.filter(board=board).order_by("created_at")
+
+
+def cards_of_ticket(*, team: Team, integration: str, external_ids: list[str]) -> QuerySet[CardWidget]:
+    """Every card of these tickets on the team's boards (webhook updates)."""
+    return CardWidget.objects.filter(
+        board__team=team, provider=integration, external_id__in=external_ids
+    )
+
+
+def webhook_subscription_get(*, subscription_id: str, integration: str) -> WebhookSubscription | None:
+    try:
+        key = uuid.UUID(str(subscription_id))
+    except ValueError:
+        return None
+    return (
+        WebhookSubscription.objects.filter(pk=key, integration=integration)
+        .select_related("team", "subscribed_by")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class IntegrationState:
+    """What a user sees of one integration in one team."""
+
+    key: str
+    name: str
+    available: bool
+    installed: bool
+    connected: bool
+    account_status: str | None
+    request_status: str | None
+    connect_url: str
+
+
+def integration_states(*, user: AbstractBaseUser, team: Team) -> list[IntegrationState]:
+    """Each integration of the catalog for the team: plan, installation, my account, my request."""
+    from tokens.models import ConnectedAccount
+    from tokens.selectors import connect_url
+
+    installed = set(
+        Installation.objects.filter(team=team).values_list("integration", flat=True)
+    )
+    accounts = {
+        account.integration: account
+        for account in ConnectedAccount.objects.filter(user=user, team=team)
+    }
+    requests: dict[str, str] = {}
+    for integration, status in (
+        InstallRequest.objects.filter(team=team, requested_by=user)
+        .order_by("created_at", "id")
+        .values_list("integration", "status")
+    ):
+        requests[integration] = status  # the latest wins
+    states = []
+    for entry in CATALOG.values():
+        account = accounts.get(entry.key)
+        states.append(
+            IntegrationState(
+                key=entry.key,
+                name=entry.name,
+                available=team.plan in entry.plans,
+                installed=entry.key in installed,
+                connected=bool(
+                    account is not None
+                    and account.status == ConnectedAccount.Status.ACTIVE
+                    and account.has_credentials
+                ),
+                account_status=account.status if account is not None else None,
+                request_status=requests.get(entry.key),
+                connect_url=connect_url(entry.key),
+            )
+        )
+    return states
+
+
+def integration_name(key: str) -> str:
+    entry = catalog_entry(key)
+    if entry is None:
+        raise errors.UnknownIntegration(errors.UNKNOWN_INTEGRATION.format(key=key))
+    return entry.name
+
+
+def _int(value: int | str) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None

@@ -1,0 +1,337 @@
+"""Boards and cards: create, import, unfurl, write through to the tool, refresh, delete.
+
+Writes go to the tool first and to the card after (PRODUCT.md "Update"); a refusal leaves the
+card's last good data, records `sync_error` and gives back what the user submitted. Reads of live
+data use the viewer's own token and never store details.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from approvals.models import Team
+from cards import errors
+from cards.conf import cards_settings
+from cards.models import TITLE_MAX_LENGTH, URL_MAX_LENGTH, Board, CardWidget, LinkPreview
+from cards.provider_calls import (
+    account_for,
+    integration_ensure_installed,
+    provider_call,
+    provider_for,
+)
+from cards.selectors import integration_name
+from integrations.providers import NewTicket, Page, Ticket, TicketChanges, parse_any_link
+
+STORED_FIELDS = ("url", "title", "description", "assignee_name", "assignee_email", "status",
+                 "priority")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    cards: list[CardWidget]
+    missing: list[str] = field(default_factory=list)  # ids the tool did not list or return
+
+
+@dataclass(frozen=True)
+class CardDetails:
+    card: CardWidget
+    details: dict[str, Any]
+
+
+def board_create(*, team: Team, name: str, acting_user: AbstractBaseUser) -> Board:
+    return Board.objects.create(team=team, name=name.strip(), created_by=acting_user)
+
+
+def _stored_values(ticket: Ticket) -> dict[str, str]:
+    values = {name: getattr(ticket, name) or "" for name in STORED_FIELDS}
+    values["title"] = values["title"][:TITLE_MAX_LENGTH]
+    values["url"] = values["url"][:URL_MAX_LENGTH]
+    values["assignee_name"] = values["assignee_name"][:255]
+    values["assignee_email"] = values["assignee_email"][:254]
+    values["status"] = values["status"][:255]
+    values["priority"] = values["priority"][:255]
+    return values
+
+
+def _cards_store(*, board: Board, integration: str, tickets: list[Ticket],
+                 acting_user: AbstractBaseUser) -> list[CardWidget]:
+    """Create or refresh one card per ticket in one statement (the board's unique constraint
+    makes a re-import update the existing cards instead of duplicating them)."""
+    now = timezone.now()
+    rows = [
+        CardWidget(
+            board=board, provider=integration, external_id=ticket.external_id,
+            created_by=acting_user, synced_at=now, sync_error="", **_stored_values(ticket),
+        )
+        for ticket in tickets
+    ]
+    if not rows:
+        return []
+    CardWidget.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["board", "provider", "external_id"],
+        update_fields=[*STORED_FIELDS, "synced_at", "sync_error"],
+    )
+    order = {ticket.external_id: index for index, ticket in enumerate(tickets)}
+    cards = list(
+        CardWidget.objects.filter(board=board, provider=integration, external_id__in=list(order))
+    )
+    return sorted(cards, key=lambda card: order[card.external_id])
+
+
+def _after_import(*, board: Board, integration: str, container_id: str,
+                  acting_user: AbstractBaseUser, webhook_base_url: str | None) -> None:
+    """Keep the imported cards fresh: watch their container (on commit, in a task)."""
+    if not container_id:
+        return
+    from cards.webhooks import webhook_subscription_request
+
+    webhook_subscription_request(
+        team=board.team, integration=integration, container_id=container_id,
+        user=acting_user, base_url=webhook_base_url,
+    )
+
+
+def _list_wanted(*, provider: Any, account: Any, integration: str, container_id: str,
+                 wanted: list[str]) -> dict[str, Ticket]:
+    """Page through the container's listing until every wanted ticket is seen: one provider call
+    per page of CARDS_IMPORT_PAGE_SIZE tickets, never one per ticket."""
+    remaining = set(wanted)
+    found: dict[str, Ticket] = {}
+    cursor: str | None = None
+    while remaining:
+        page: Page = provider_call(
+            account=account, integration=integration,
+            call=lambda credentials, cursor=cursor: provider.list_tickets(
+                credentials, container_id=container_id, cursor=cursor,
+                limit=cards_settings.CARDS_IMPORT_PAGE_SIZE,
+            ),
+        )
+        for ticket in page.items:
+            if ticket.external_id in remaining:
+                found[ticket.external_id] = ticket
+                remaining.discard(ticket.external_id)
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    return found
+
+
+def cards_import(
+    *, board: Board, integration: str, external_ids: list[str], acting_user: AbstractBaseUser,
+    container_id: str = "", source_ip: str | None = None, webhook_base_url: str | None = None,
+) -> ImportResult:
+    """Import tickets as cards in one request. With `container_id`, the tickets come from the
+    container's listing pages (at most ceil(n / page size) list calls for n tickets, no call per
+    ticket); without it, a few tickets are fetched one by one. Idempotent per board and ticket:
+    importing again refreshes the stored fields. Subscribes to the container's webhooks."""
+    wanted = list(dict.fromkeys(str(value).strip() for value in external_ids if str(value).strip()))
+    if not wanted:
+        raise errors.InvalidImport(errors.NOTHING_TO_IMPORT)
+    if len(wanted) > cards_settings.CARDS_IMPORT_MAX:
+        raise errors.InvalidImport(
+            errors.TOO_MANY_TO_IMPORT.format(limit=cards_settings.CARDS_IMPORT_MAX)
+        )
+    limit_single = cards_settings.CARDS_IMPORT_MAX_WITHOUT_CONTAINER
+    if not container_id and len(wanted) > limit_single:
+        raise errors.InvalidImport(errors.CONTAINER_NEEDED.format(limit=limit_single))
+    provider = provider_for(integration)
+    integration_ensure_installed(
+        team=board.team, integration=integration, acting_user=acting_user, source_ip=source_ip
+    )
+    account = account_for(user=acting_user, team=board.team, integration=integration)
+    if container_id:
+        found = _list_wanted(provider=provider, account=account, integration=integration,
+                             container_id=container_id, wanted=wanted)
+    else:
+        found = {}
+        for external_id in wanted:
+            try:
+                found[external_id] = provider_call(
+                    account=account, integration=integration,
+                    call=lambda credentials, external_id=external_id: provider.fetch_ticket(
+                        credentials, external_id
+                    ),
+                )
+            except (errors.ProviderNotFound, errors.ProviderForbidden):
+                continue
+    tickets = [found[external_id] for external_id in wanted if external_id in found]
+    with transaction.atomic():
+        cards = _cards_store(board=board, integration=integration, tickets=tickets,
+                             acting_user=acting_user)
+    _after_import(board=board, integration=integration, container_id=container_id,
+                  acting_user=acting_user, webhook_base_url=webhook_base_url)
+    return ImportResult(cards=cards, missing=[value for value in wanted if value not in found])
+
+
+def _parse_link(url: str) -> Any:
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > URL_MAX_LENGTH:
+        raise errors.MalformedLink(errors.MALFORMED_LINK)
+    reference = parse_any_link(url)
+    if reference is None:
+        raise errors.UnknownLink(errors.UNKNOWN_LINK)
+    return reference
+
+
+def card_import_from_url(
+    *, board: Board, url: str, acting_user: AbstractBaseUser, source_ip: str | None = None,
+    webhook_base_url: str | None = None,
+) -> CardWidget:
+    """A pasted task link as a card (fetched with the user's token). Unknown or malformed links
+    are refused; an integration the team lacks starts the install/request flow."""
+    reference = _parse_link(url)
+    integration = reference.provider
+    provider = provider_for(integration)
+    integration_ensure_installed(
+        team=board.team, integration=integration, acting_user=acting_user, source_ip=source_ip
+    )
+    account = account_for(user=acting_user, team=board.team, integration=integration)
+    ticket = provider_call(
+        account=account, integration=integration,
+        call=lambda credentials: provider.fetch_ticket(credentials, reference.external_id),
+    )
+    with transaction.atomic():
+        (card,) = _cards_store(board=board, integration=integration, tickets=[ticket],
+                               acting_user=acting_user)
+    _after_import(board=board, integration=integration, container_id=reference.container_id,
+                  acting_user=acting_user, webhook_base_url=webhook_base_url)
+    return card
+
+
+def unfurl(
+    *, board: Board, url: str, acting_user: AbstractBaseUser, source_ip: str | None = None
+) -> LinkPreview:
+    """A link preview: the ticket's title stored on the board, the link itself encrypted.
+
+    Unknown or malformed links get a clear error; a link of an integration the team has not
+    installed installs it (team admin) or creates the member's install request (InstallRequested).
+    """
+    reference = _parse_link(url)
+    integration = reference.provider
+    provider = provider_for(integration)
+    integration_ensure_installed(
+        team=board.team, integration=integration, acting_user=acting_user, source_ip=source_ip
+    )
+    account = account_for(user=acting_user, team=board.team, integration=integration)
+    ticket = provider_call(
+        account=account, integration=integration,
+        call=lambda credentials: provider.fetch_ticket(credentials, reference.external_id),
+    )
+    return LinkPreview.objects.create(
+        board=board, provider=integration, title=(ticket.title or reference.url)[:TITLE_MAX_LENGTH],
+        reference=url.strip(), created_by=acting_user,
+    )
+
+
+def card_create(
+    *, board: Board, integration: str, container_id: str, title: str, description: str = "",
+    extra: dict[str, Any] | None = None, acting_user: AbstractBaseUser,
+    source_ip: str | None = None, webhook_base_url: str | None = None,
+) -> CardWidget:
+    """Create a task in the chosen container (project) with the user's token, then its card."""
+    provider = provider_for(integration)
+    integration_ensure_installed(
+        team=board.team, integration=integration, acting_user=acting_user, source_ip=source_ip
+    )
+    account = account_for(user=acting_user, team=board.team, integration=integration)
+    new = NewTicket(container_id=container_id, title=title, description=description,
+                    extra=extra or {})
+    submitted = {"container": container_id, "title": title, "description": description}
+    ticket = provider_call(
+        account=account, integration=integration,
+        call=lambda credentials: provider.create_ticket(credentials, new),
+        detail={"submitted": submitted},
+    )
+    with transaction.atomic():
+        (card,) = _cards_store(board=board, integration=integration, tickets=[ticket],
+                               acting_user=acting_user)
+    _after_import(board=board, integration=integration, container_id=container_id,
+                  acting_user=acting_user, webhook_base_url=webhook_base_url)
+    return card
+
+
+def card_update(
+    *, card: CardWidget, acting_user: AbstractBaseUser, title: str | None = None,
+    description: str | None = None, completed: bool | None = None,
+) -> CardWidget:
+    """Write the change to the tool with the user's token, then store what the tool answered.
+
+    When the tool refuses (403, 404, 409, 422, 429, 5xx, timeout) the card keeps its last good
+    data, `sync_error` says what happened, and the raised ProviderRefused carries
+    `detail.submitted` (what the user typed) so nothing is lost. A success clears `sync_error`.
+    """
+    changes = TicketChanges(title=title, description=description, completed=completed)
+    submitted = changes.as_dict()
+    if not submitted:
+        raise errors.NothingToChange(errors.NOTHING_TO_CHANGE)
+    integration = card.provider
+    provider = provider_for(integration)
+    account = account_for(user=acting_user, team=card.board.team, integration=integration)
+    try:
+        ticket = provider_call(
+            account=account, integration=integration,
+            call=lambda credentials: provider.update_ticket(credentials, card.external_id, changes),
+            detail={"submitted": submitted},
+        )
+    except errors.ProviderRefused as error:
+        card.sync_error = error.message
+        card.save(update_fields=["sync_error"])
+        raise
+    except errors.NeedsConnection as error:
+        error.detail = {**error.detail, "submitted": submitted}
+        raise
+    return _card_refresh(card=card, ticket=ticket)
+
+
+def _card_refresh(*, card: CardWidget, ticket: Ticket) -> CardWidget:
+    for name, value in _stored_values(ticket).items():
+        setattr(card, name, value)
+    card.synced_at = timezone.now()
+    card.sync_error = ""
+    card.save(update_fields=[*STORED_FIELDS, "synced_at", "sync_error"])
+    return card
+
+
+def card_details(*, card: CardWidget, viewer: AbstractBaseUser) -> CardDetails:
+    """The live ticket with the viewer's own token: refreshes the stored fields and returns the
+    live-only details without storing them. A viewer without a connection gets NeedsConnection;
+    a viewer the tool refuses gets NoAccess, and the card is left exactly as it was."""
+    integration = card.provider
+    provider = provider_for(integration)
+    account = account_for(user=viewer, team=card.board.team, integration=integration)
+    try:
+        ticket = provider_call(
+            account=account, integration=integration,
+            call=lambda credentials: provider.fetch_ticket(credentials, card.external_id),
+        )
+    except (errors.ProviderForbidden, errors.ProviderNotFound) as error:
+        raise errors.NoAccess(
+            errors.NO_ACCESS.format(integration=integration_name(integration)),
+            detail={"provider_status": error.detail.get("provider_status")},
+        ) from error
+    return CardDetails(card=_card_refresh(card=card, ticket=ticket), details=dict(ticket.details))
+
+
+def card_delete(*, card: CardWidget, acting_user: AbstractBaseUser) -> None:
+    """Removes the card from its board; the task in the tool is left alone."""
+    card.delete()
+
+
+def card_refresh_from_tickets(*, cards: list[CardWidget], tickets: dict[str, Ticket]) -> int:
+    """Store fresh tickets on their cards (webhook deliveries); returns how many changed."""
+    count = 0
+    for card in cards:
+        ticket = tickets.get(card.external_id)
+        if ticket is not None:
+            _card_refresh(card=card, ticket=ticket)
+            count += 1
+    return count

@@ -152,6 +152,30 @@ class Provider(Protocol):
     def update_ticket(self, credentials: Credentials, external_id: str,
                       changes: TicketChanges) -> Ticket: ...
 
+    def list_workspaces(self, credentials: Credentials) -> list[dict[str, str]]:
+        """The workspaces the user can browse for import: [{"id", "name"}]."""
+
+    def list_containers(self, credentials: Credentials, *,
+                        workspace_id: str) -> list[dict[str, str]]:
+        """The projects of a workspace the user can see: [{"id", "name"}]."""
+
+    def search_tickets(self, credentials: Credentials, *, workspace_id: str, query: str) -> Page:
+        """Tickets of a workspace matching `query` (one page of Tickets)."""
+
+    def list_attachments(self, credentials: Credentials, external_id: str) -> list[dict[str, Any]]:
+        """A ticket's attachments: [{"id", "name", "host", "download_url" or None, "view_url"}]."""
+
+    def download_attachment(self, credentials: Credentials,
+                            attachment: dict[str, Any]) -> tuple[str, bytes, str]:
+        """(filename, content, content type) of an attachment the provider holds."""
+
+    def webhook_subscribe(self, credentials: Credentials, *, container_id: str,
+                          target_url: str) -> dict[str, Any]:
+        """Register a webhook on a container: {"id", "secret" (None when sent in a handshake)}."""
+
+    def webhook_unsubscribe(self, credentials: Credentials, webhook_id: str) -> None:
+        """Remove a webhook; one already gone is not an error."""
+
 
 _registry: dict[str, Provider] = {}
 

@@ -1,25 +1,43 @@
 """The Asana provider: the `Provider` protocol over this package's oauth, client and mapping.
 
 Registered at import (integrations.providers loads it on first use). Everything outside
-integrations/asana/ talks to Asana through this object only.
+integrations/asana/ talks to Asana through this object only; it returns unified values
+(`Ticket`, `Page`, `TokenSet`, plain dicts) and raises `integrations.errors` types.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from integrations.asana import links, oauth
+from integrations.asana.client import PAGE_LIMIT, AsanaClient
+from integrations.asana.mapping import attachment_summary, ticket_from_task
+from integrations.errors import ApiError, ApiNotFound
 from integrations.providers import (
     AuthorizationStart,
+    Credentials,
     LinkRef,
+    NewTicket,
+    Page,
+    Ticket,
+    TicketChanges,
     TokenSet,
     register_provider,
 )
+
+PAYMENT_REQUIRED = 402  # Asana's search is for premium workspaces only
+SEARCH_SCAN_PAGES = 5  # without search, at most this many pages of a project are filtered
+ATTACHMENT_NOT_DOWNLOADABLE = "This attachment is a link to {host}, not a file held by Asana"
+NEW_TICKET_EXTRAS = ("assignee", "due_on")  # what `NewTicket.extra` may set besides a section
 
 
 class AsanaProvider:
     key = "asana"
     name = "Asana"
+
+    def client(self, credentials: Credentials) -> AsanaClient:
+        return AsanaClient(credentials.access_token)
 
     # -- links ---------------------------------------------------------------------------------
     def parse_link(self, url: str) -> LinkRef | None:
@@ -44,6 +62,141 @@ class AsanaProvider:
 
     def revoke(self, *, token: str, server: Any = None) -> None:
         oauth.revoke(token=token)
+
+    # -- tickets -------------------------------------------------------------------------------
+    def fetch_ticket(self, credentials: Credentials, external_id: str) -> Ticket:
+        """The live task with its details (tags, due date, projects, attachments, modified)."""
+        client = self.client(credentials)
+        task = client.task(external_id)
+        attachments = client.task_attachments(external_id)
+        return ticket_from_task(task, attachments=attachments)
+
+    def list_tickets(
+        self,
+        credentials: Credentials,
+        *,
+        container_id: str,
+        cursor: str | None = None,
+        query: str = "",
+        limit: int = PAGE_LIMIT,
+    ) -> Page:
+        """One page of a project's tasks (cursor: Asana's offset); with `query`, the matches."""
+        client = self.client(credentials)
+        if query.strip():
+            return Page(items=self._search_project(client, container_id, query.strip(), limit))
+        body = client.project_tasks(container_id, limit=limit, offset=cursor)
+        items = [ticket_from_task(task, project_gid=container_id) for task in body["data"]]
+        return Page(items=items, next_cursor=(body.get("next_page") or {}).get("offset"))
+
+    def _search_project(
+        self, client: AsanaClient, project_gid: str, query: str, limit: int
+    ) -> list[Ticket]:
+        workspace = (client.project(project_gid).get("workspace") or {}).get("gid", "")
+        try:
+            tasks = client.search_tasks(workspace, text=query, project_gid=project_gid, limit=limit)
+        except ApiError as error:
+            if error.status != PAYMENT_REQUIRED:
+                raise
+            tasks = self._scan_project(client, project_gid, query, limit)
+        return [ticket_from_task(task, project_gid=project_gid) for task in tasks]
+
+    @staticmethod
+    def _scan_project(
+        client: AsanaClient, project_gid: str, query: str, limit: int
+    ) -> list[dict[str, Any]]:
+        """Search's stand-in on non-premium workspaces: names filtered, a few pages at most."""
+        wanted = query.casefold()
+        found: list[dict[str, Any]] = []
+        for index, task in enumerate(client.all_project_tasks(project_gid)):
+            if index >= SEARCH_SCAN_PAGES * PAGE_LIMIT or len(found) >= limit:
+                break
+            if wanted in (task.get("name") or "").casefold():
+                found.append(task)
+        return found
+
+    def search_tickets(self, credentials: Credentials, *, workspace_id: str, query: str) -> Page:
+        tasks = self.client(credentials).search_tasks(workspace_id, text=query)
+        return Page(items=[ticket_from_task(task) for task in tasks])
+
+    def create_ticket(self, credentials: Credentials, new: NewTicket) -> Ticket:
+        """A task in project `container_id` (in `extra["section"]` when given)."""
+        data: dict[str, Any] = {"name": new.title, "notes": new.description}
+        section = new.extra.get("section")
+        if section:
+            data["memberships"] = [{"project": new.container_id, "section": str(section)}]
+        else:
+            data["projects"] = [new.container_id]
+        data.update({key: new.extra[key] for key in NEW_TICKET_EXTRAS if key in new.extra})
+        task = self.client(credentials).create_task(data)
+        return ticket_from_task(task, project_gid=new.container_id)
+
+    def update_ticket(
+        self, credentials: Credentials, external_id: str, changes: TicketChanges
+    ) -> Ticket:
+        """Writes only the fields given (title -> name, description -> notes, completed)."""
+        names = {"title": "name", "description": "notes", "completed": "completed"}
+        data = {names[field]: value for field, value in changes.as_dict().items()}
+        client = self.client(credentials)
+        task = client.update_task(external_id, data) if data else client.task(external_id)
+        return ticket_from_task(task)
+
+    # -- import picker -------------------------------------------------------------------------
+    def list_workspaces(self, credentials: Credentials) -> list[dict[str, str]]:
+        return [
+            {"id": w["gid"], "name": w.get("name", "")}
+            for w in self.client(credentials).workspaces()
+        ]
+
+    def list_containers(self, credentials: Credentials, *, workspace_id: str) -> list[dict]:
+        """The workspace's unarchived projects the user can see."""
+        projects = self.client(credentials).workspace_projects(workspace_id)
+        return [{"id": p["gid"], "name": p.get("name", "")} for p in projects]
+
+    # -- attachments ---------------------------------------------------------------------------
+    def list_attachments(self, credentials: Credentials, external_id: str) -> list[dict]:
+        """name, host, download_url (None for links to other services), view_url, id."""
+        attachments = self.client(credentials).task_attachments(external_id)
+        return [attachment_summary(attachment) for attachment in attachments]
+
+    def download_attachment(
+        self, credentials: Credentials, attachment: dict[str, Any]
+    ) -> tuple[str, bytes, str]:
+        """(filename, content, content type) of a file Asana holds; a link raises ApiError.
+
+        download_url is short-lived, so it is read afresh (getAttachment) when the summary
+        has an id.
+        """
+        client = self.client(credentials)
+        summary = attachment
+        if attachment.get("id"):
+            summary = attachment_summary(client.attachment(str(attachment["id"])))
+        url = summary.get("download_url")
+        if not url:
+            host = summary.get("host") or "another service"
+            raise ApiError(ATTACHMENT_NOT_DOWNLOADABLE.format(host=host), provider=self.name)
+        content, content_type = client.download(url)
+        filename = summary.get("name") or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+        return filename, content, content_type
+
+    # -- webhooks ------------------------------------------------------------------------------
+    def webhook_subscribe(
+        self, credentials: Credentials, *, container_id: str, target_url: str
+    ) -> dict[str, Any]:
+        """Watch project (or task) `container_id`; answers {"id", "secret": None}.
+
+        Asana hands the secret only to `target_url`, in the X-Hook-Secret handshake that happens
+        *during* this call: the receiving view must store it (webhooks.handshake_secret) and be
+        able to answer while this call is in flight.
+        """
+        hook = self.client(credentials).create_webhook(container_id, target_url)
+        return {"id": hook["gid"], "secret": None, "active": hook.get("active", True)}
+
+    def webhook_unsubscribe(self, credentials: Credentials, webhook_id: str) -> None:
+        """Delete the webhook; one already gone is fine. Needs the webhooks:delete scope."""
+        try:
+            self.client(credentials).delete_webhook(webhook_id)
+        except ApiNotFound:
+            pass
 
 
 asana_provider = register_provider(AsanaProvider())

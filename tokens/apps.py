@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class TokensConfig(AppConfig):
     name = "tokens"
     verbose_name = "Connected accounts"
+
+    def ready(self) -> None:
+        from approvals.hooks import register_account_revoker
+        from tokens.services import accounts_revoke_for
+
+        # Uninstall for team / for me revoke the accounts through tokens' one revocation path.
+        register_account_revoker(accounts_revoke_for)

@@ -56,3 +56,33 @@ class ConnectedAccount(models.Model):
     @property
     def has_credentials(self) -> bool:
         return self.access_token is not None
+
+
+class ProviderRevocation(models.Model):
+    """A token still to be revoked at the provider, after its account's credentials were
+    deleted.
+
+    Revocation deletes the account's credentials at once; the provider call happens in a task
+    that receives this row's id (never the token). The row holds the one token the call needs,
+    encrypted like the account's, and is deleted when the provider confirms or after
+    TOKEN_REVOCATION_MAX_ATTEMPTS failures (both are audit events).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    integration = models.CharField(max_length=30, choices=IntegrationKey.choices)
+    team = models.ForeignKey(
+        "approvals.Team", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    account_label = models.CharField(max_length=255, blank=True)  # for audit events only
+    token = EncryptedTextField(null=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=255, blank=True)
+    next_attempt_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_attempt_at"])]
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Revocation of {self.account_label or 'an account'} at {self.integration}"

@@ -1,0 +1,47 @@
+"""The tokens app's options, with their defaults, as one settings object.
+
+Shaped like `integrations.conf.integration_settings`: `token_settings.NAME` reads
+`django.conf.settings.NAME` when set (config/settings.py reads TOKEN_RETENTION_DAYS and
+TOKEN_REFRESH_WINDOW_SECONDS from the environment) and `DEFAULTS[NAME]` otherwise. Nothing is
+cached, so `override_settings` in tests takes effect at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Retention: credentials unused for this many days are deleted; the user reconnects.
+    "TOKEN_RETENTION_DAYS": 7,
+    # The beat job refreshes accounts whose access token expires within this window.
+    "TOKEN_REFRESH_WINDOW_SECONDS": 600,
+    # A call refreshes first when the token expires within this margin (clock skew, latency).
+    "TOKEN_REFRESH_MARGIN_SECONDS": 60,
+    # How many accounts one beat run enqueues; the next run takes the rest.
+    "TOKEN_REFRESH_BATCH_SIZE": 200,
+    # Lifetime of the `state` (and PKCE verifier) kept in the session during a connect flow.
+    "TOKEN_STATE_LIFETIME_SECONDS": 600,
+    # Retries of refresh and revocation tasks: full-jitter exponential backoff (seconds).
+    "TOKEN_RETRY_BACKOFF_BASE": 2.0,
+    "TOKEN_RETRY_BACKOFF_MAX": 600.0,
+    "TOKEN_TASK_MAX_RETRIES": 6,
+    # A provider revocation that keeps failing is abandoned (and audited) after this many tries.
+    "TOKEN_REVOCATION_MAX_ATTEMPTS": 8,
+}
+
+
+class TokenSettings:
+    """Attribute access to the options in `DEFAULTS`; an unknown name is an AttributeError."""
+
+    def __init__(self, defaults: dict[str, Any] | None = None) -> None:
+        self.defaults = defaults or DEFAULTS
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self.defaults:
+            raise AttributeError(f"Invalid tokens setting: {name}")
+        return getattr(settings, name, self.defaults[name])
+
+
+token_settings = TokenSettings()

@@ -1,0 +1,182 @@
+"""Reading connected accounts: for a caller, for the /integrations/ page, for the jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from importlib import import_module
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from approvals.catalog import CATALOG
+from approvals.models import Installation, InstallRequest, Membership, Team
+from tokens.models import ConnectedAccount, ProviderRevocation
+
+
+def account_get(*, user: AbstractBaseUser, team: Team, integration: str) -> ConnectedAccount | None:
+    """The user's account for the integration in the team (any status), or None."""
+    if not user.is_authenticated:
+        return None
+    return ConnectedAccount.objects.filter(user=user, team=team, integration=integration).first()
+
+
+def connect_url(integration: str) -> str:
+    """Where a browser starts (or restarts) connecting the integration."""
+    return reverse("tokens:connect", args=[integration])
+
+
+def server_context(*, team: Team | None, integration: str) -> Any:
+    """What a provider call needs about the team's server (Jira Server), or None.
+
+    Read from `integrations.jira_server.selectors.server_context(team)` when that module
+    exists; None for providers without a per-team server and for teams without one.
+    """
+    if integration != "jira_server" or team is None:
+        return None
+    try:
+        module = import_module("integrations.jira_server.selectors")
+    except ModuleNotFoundError as error:
+        if error.name not in ("integrations.jira_server", "integrations.jira_server.selectors"):
+            raise
+        return None
+    return module.server_context(team)
+
+
+def accounts_expiring(*, within_seconds: int, limit: int) -> list:
+    """Ids of usable OAuth 2.0 accounts whose token expires within the window, soonest first."""
+    horizon = timezone.now() + timedelta(seconds=within_seconds)
+    return list(
+        ConnectedAccount.objects.filter(
+            status=ConnectedAccount.Status.ACTIVE,
+            access_token__isnull=False,
+            refresh_token__isnull=False,
+            expires_at__lte=horizon,
+        )
+        .order_by("expires_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def accounts_unused(*, days: int) -> QuerySet[ConnectedAccount]:
+    """Accounts holding credentials that nobody used for `days` days (connecting counts as a
+    use; refreshing does not)."""
+    cutoff = timezone.now() - timedelta(days=days)
+    return (
+        ConnectedAccount.objects.filter(Q(access_token__isnull=False) | Q(refresh_token__isnull=False))
+        .annotate(last_use=Coalesce("last_used_at", "created_at"))
+        .filter(last_use__lt=cutoff)
+    )
+
+
+def revocations_due(*, overdue_seconds: int = 0, limit: int = 500) -> list:
+    """Ids of queued provider revocations whose next try is at least `overdue_seconds` late."""
+    cutoff = timezone.now() - timedelta(seconds=overdue_seconds)
+    return list(
+        ProviderRevocation.objects.filter(next_attempt_at__lte=cutoff)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# -- the /integrations/ page -----------------------------------------------------------------
+
+
+@dataclass
+class IntegrationState:
+    """One integration as one user sees it in one team."""
+
+    key: str
+    name: str
+    available: bool
+    plans: list[str]
+    installed: bool
+    account: ConnectedAccount | None
+    install_request: InstallRequest | None  # the user's latest request, when not installed
+    is_admin: bool
+    connect_url: str
+
+    @property
+    def connected(self) -> bool:
+        return (
+            self.account is not None
+            and self.account.status == ConnectedAccount.Status.ACTIVE
+            and self.account.has_credentials
+        )
+
+    @property
+    def needs_reconnect(self) -> bool:
+        return self.account is not None and not self.connected
+
+
+@dataclass
+class TeamIntegrations:
+    team: Team
+    role: str
+    integrations: list[IntegrationState] = field(default_factory=list)
+
+
+def integrations_overview(*, user: AbstractBaseUser) -> list[TeamIntegrations]:
+    """Every integration of every team of the user, in four queries whatever the counts."""
+    memberships = list(Membership.objects.filter(user=user).select_related("team"))
+    teams = [membership.team for membership in memberships]
+    installed = set(
+        Installation.objects.filter(team__in=teams).values_list("team_id", "integration")
+    )
+    accounts = {
+        (account.team_id, account.integration): account
+        for account in ConnectedAccount.objects.filter(user=user, team__in=teams)
+    }
+    requests: dict[tuple[int, str], InstallRequest] = {}
+    for install_request in InstallRequest.objects.filter(requested_by=user, team__in=teams).order_by(
+        "created_at"
+    ):
+        requests[(install_request.team_id, install_request.integration)] = install_request
+    overview = []
+    for membership in sorted(memberships, key=lambda item: item.team.name):
+        team = membership.team
+        entry = TeamIntegrations(team=team, role=membership.get_role_display())
+        for key, catalog_entry in CATALOG.items():
+            is_installed = (team.pk, key) in installed
+            entry.integrations.append(
+                IntegrationState(
+                    key=key,
+                    name=catalog_entry.name,
+                    available=team.plan in catalog_entry.plans,
+                    plans=sorted(catalog_entry.plans),
+                    installed=is_installed,
+                    account=accounts.get((team.pk, key)),
+                    install_request=None if is_installed else requests.get((team.pk, key)),
+                    is_admin=membership.role == Membership.Role.ADMIN,
+                    connect_url=connect_url(key),
+                )
+            )
+        overview.append(entry)
+    return overview
+
+
+def integration_state(*, user: AbstractBaseUser, team: Team, integration: str) -> IntegrationState:
+    """One integration as the user sees it in the team (the connect page's view of it)."""
+    entry = CATALOG[integration]
+    membership = Membership.objects.filter(user=user, team=team).first()
+    installed = Installation.objects.filter(team=team, integration=integration).exists()
+    latest_request = (
+        None if installed else
+        InstallRequest.objects.filter(team=team, integration=integration, requested_by=user)
+        .order_by("-created_at").first()
+    )
+    return IntegrationState(
+        key=integration,
+        name=entry.name,
+        available=team.plan in entry.plans,
+        plans=sorted(entry.plans),
+        installed=installed,
+        account=account_get(user=user, team=team, integration=integration),
+        install_request=latest_request,
+        is_admin=membership is not None and membership.role == Membership.Role.ADMIN,
+        connect_url=connect_url(integration),
+    )

@@ -1,0 +1,74 @@
+"""Celery tasks of the account lifecycle: ids in, one service call, retries.
+
+Arguments are row ids only, so no token reaches the broker, a result backend or a task log
+line. Retryable provider errors (5xx, 429, timeouts) retry with full-jitter exponential
+backoff, or after the provider's Retry-After for a 429. Run eagerly (the local trial and the
+tests), a task does not retry in place: the beat jobs pick the work up again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+
+from integrations.errors import ApiError
+from tokens import services
+from tokens.conf import token_settings
+from tokens.errors import AccountNeedsReconnect
+
+logger = logging.getLogger(__name__)
+
+
+def _retry(task: Task, error: ApiError) -> None:
+    """Schedule the next try of a retryable error (raises celery.exceptions.Retry)."""
+    if task.request.is_eager or task.request.retries >= token_settings.TOKEN_TASK_MAX_RETRIES:
+        logger.warning("%s gave up after %s tries: %s", task.name, task.request.retries + 1,
+                       type(error).__name__)
+        return
+    countdown = services.retry_delay(error, task.request.retries)
+    raise task.retry(countdown=countdown, exc=error)
+
+
+@shared_task(bind=True, name="tokens.refresh_account", acks_late=True, max_retries=None)
+def refresh_account(self: Task, account_id: str) -> str:
+    """Refresh one account if it still expires within the window (exactly once per token)."""
+    try:
+        return services.account_refresh_by_id(account_id=account_id)
+    except AccountNeedsReconnect:
+        return "needs_reconnect"
+    except ApiError as error:
+        if error.retryable:
+            _retry(self, error)
+            return "failed"
+        logger.warning("refresh of account %s refused: %s", account_id, type(error).__name__)
+        return "failed"
+
+
+@shared_task(name="tokens.refresh_expiring_accounts")
+def refresh_expiring_accounts() -> int:
+    """Beat: enqueue a refresh for each account expiring within TOKEN_REFRESH_WINDOW_SECONDS."""
+    return services.accounts_refresh_expiring()
+
+
+@shared_task(bind=True, name="tokens.send_revocation", acks_late=True, max_retries=None)
+def send_revocation(self: Task, revocation_id: str) -> str:
+    """Revoke one queued token at the provider; retried with backoff while it fails."""
+    delay = services.revocation_send(revocation_id=revocation_id)
+    if delay is None:
+        return "done"
+    if not self.request.is_eager and self.request.retries < token_settings.TOKEN_TASK_MAX_RETRIES:
+        raise self.retry(countdown=delay)
+    return "pending"
+
+
+@shared_task(name="tokens.send_due_revocations")
+def send_due_revocations() -> int:
+    """Beat: enqueue the provider revocations whose next try is due."""
+    return services.revocations_send_due()
+
+
+@shared_task(name="tokens.purge_unused_accounts")
+def purge_unused_accounts() -> int:
+    """Beat: retention, credentials unused for TOKEN_RETENTION_DAYS are deleted."""
+    return services.accounts_purge_unused()

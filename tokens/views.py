@@ -1,0 +1,219 @@
+"""Browser pages of the account lifecycle: /integrations/, connect, callback, disconnect.
+
+Thin: parse the request, call one service, render a page or redirect. Domain errors become a
+page with the error's message and status. The callback answers with `Referrer-Policy:
+no-referrer` and, on success, a 302 to a URL without the code or the state.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from approvals import services as approval_services
+from approvals.audit import client_ip
+from approvals.catalog import catalog_entry
+from approvals.models import Team
+from approvals.selectors import teams_of
+from config.errors import ApplicationError
+from tokens import errors, selectors, services
+from tokens.flow import flow_begin, flow_take
+
+DISCONNECTED = "{integration} is disconnected: its tokens were revoked and deleted."
+NOT_CONNECTED = "{integration} was not connected."
+CONNECTED = "{integration} is connected as {account}."
+UNINSTALLED_FOR_ME = "{integration} is removed for you in {team}."
+
+
+def _integration_name(integration: str) -> str:
+    entry = catalog_entry(integration)
+    if entry is None:
+        raise Http404("No such integration")
+    return entry.name
+
+
+def _team(request: HttpRequest) -> Team | None:
+    """The team named by ?team= / the form's team among the user's teams, else the first one."""
+    teams = teams_of(request.user).order_by("name")
+    wanted = request.POST.get("team") or request.GET.get("team")
+    if wanted:
+        return teams.filter(pk=wanted).first() if str(wanted).isdigit() else None
+    return teams.first()
+
+
+def _safe_next(request: HttpRequest, url: str | None) -> str:
+    """`url` when it points at this site (https only in production), else ""."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()},
+        require_https=request.is_secure() or settings.PRODUCTION,
+    ):
+        return url
+    return ""
+
+
+def _problem(request: HttpRequest, message: str, *, status: int, integration: str = "",
+             title: str = "Could not connect") -> HttpResponse:
+    return render(request, "tokens/problem.html",
+                  {"title": title, "message": message, "integration": integration,
+                   "integrations_url": reverse("tokens:integrations")}, status=status)
+
+
+def _back(request: HttpRequest) -> HttpResponseRedirect:
+    return redirect(_safe_next(request, request.POST.get("next")) or reverse("tokens:integrations"))
+
+
+@login_required
+@require_GET
+def integrations_page(request: HttpRequest) -> HttpResponse:
+    overview = selectors.integrations_overview(user=request.user)
+    return render(request, "tokens/integrations.html", {"overview": overview})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def connect(request: HttpRequest, integration: str) -> HttpResponse:
+    """GET with the integration installed: straight to the provider. Otherwise GET shows what
+    is needed and its form POSTs here: an admin installs, a member asks for an install."""
+    name = _integration_name(integration)
+    team = _team(request)
+    if team is None:
+        return _problem(request, errors.NO_TEAM, status=403, integration=name)
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    source_ip = client_ip(request)
+    try:
+        state = selectors.integration_state(user=request.user, team=team, integration=integration)
+        if not state.available:
+            approval_services.integration_check_available(team=team, integration=integration)
+        if not state.installed:
+            if request.method == "GET":
+                return render(request, "tokens/connect_approval.html",
+                              {"state": state, "team": team, "next": next_url})
+            outcome = services.account_connect_prepare(
+                user=request.user, team=team, integration=integration, source_ip=source_ip
+            )
+            if outcome == "requested":
+                return render(request, "tokens/install_requested.html", {
+                    "message": errors.INSTALL_REQUESTED.format(integration=name, team=team.name),
+                    "team": team,
+                })
+            messages.success(request, errors.INSTALLED_BY_ADMIN.format(integration=name,
+                                                                       team=team.name))
+        redirect_uri = request.build_absolute_uri(reverse("tokens:callback", args=[integration]))
+        start = services.account_connect_start(
+            user=request.user, team=team, integration=integration, redirect_uri=redirect_uri
+        )
+    except ApplicationError as error:
+        return _problem(request, error.message, status=error.http_status, integration=name)
+    flow_begin(request.session, integration=integration, team_id=team.pk, start=start,
+               next_url=next_url)
+    response = HttpResponseRedirect(start.url)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def callback(request: HttpRequest, integration: str) -> HttpResponse:
+    """The provider sends the browser back here with a code (or verifier) and the state."""
+    name = _integration_name(integration)
+    params = {key: value for key, value in request.GET.items()}
+    source_ip = client_ip(request)
+    team = None
+    if not request.user.is_authenticated:
+        services.account_connect_refused(user=None, team=None, integration=integration,
+                                         reason="not_signed_in", source_ip=source_ip)
+        response = _problem(request, errors.FLOW_NOT_SIGNED_IN.format(integration=name),
+                            status=403, integration=name)
+    else:
+        try:
+            flow = flow_take(request.session, integration=integration, params=params,
+                             provider_name=name)
+            team = teams_of(request.user).filter(pk=flow.team_id).first()
+            if team is None:
+                raise errors.ConnectFlowRefused(errors.FLOW_STATE_MISSING, reason="not_a_member")
+            redirect_uri = request.build_absolute_uri(
+                reverse("tokens:callback", args=[integration])
+            )
+            account = services.account_connect_finish(
+                user=request.user, team=team, integration=integration, params=params,
+                start=flow.start, redirect_uri=redirect_uri, source_ip=source_ip,
+            )
+        except ApplicationError as error:
+            reason = getattr(error, "reason", error.code)
+            services.account_connect_refused(user=request.user, team=team,
+                                             integration=integration, reason=reason,
+                                             source_ip=source_ip)
+            response = _problem(request, error.message, status=error.http_status,
+                                integration=name)
+        else:
+            messages.success(request, CONNECTED.format(
+                integration=name, account=account.provider_account_name or "your account"))
+            response = HttpResponseRedirect(flow.next_url or reverse("tokens:integrations"))
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@login_required
+@require_POST
+def disconnect(request: HttpRequest, integration: str) -> HttpResponse:
+    name = _integration_name(integration)
+    team = _team(request)
+    account = (
+        selectors.account_get(user=request.user, team=team, integration=integration)
+        if team else None
+    )
+    if account is None:
+        messages.info(request, NOT_CONNECTED.format(integration=name))
+    else:
+        services.account_revoke(account=account, acting_user=request.user, reason="disconnect",
+                                source_ip=client_ip(request))
+        messages.success(request, DISCONNECTED.format(integration=name))
+    return _back(request)
+
+
+@login_required
+@require_POST
+def uninstall_for_me(request: HttpRequest, integration: str) -> HttpResponse:
+    name = _integration_name(integration)
+    team = _team(request)
+    if team is None:
+        return _problem(request, errors.NO_TEAM, status=403, integration=name)
+    try:
+        approval_services.integration_uninstall_for_me(
+            team=team, integration=integration, acting_user=request.user,
+            source_ip=client_ip(request),
+        )
+    except ApplicationError as error:
+        return _problem(request, error.message, status=error.http_status, integration=name,
+                        title="Could not remove")
+    messages.success(request, UNINSTALLED_FOR_ME.format(integration=name, team=team.name))
+    return _back(request)
+
+
+@login_required
+@require_POST
+def request_install(request: HttpRequest, integration: str) -> HttpResponse:
+    """A member asks the team's admins (idempotent); an admin installs at once."""
+    name = _integration_name(integration)
+    team = _team(request)
+    if team is None:
+        return _problem(request, errors.NO_TEAM, status=403, integration=name)
+    try:
+        outcome = services.account_connect_prepare(
+            user=request.user, team=team, integration=integration, source_ip=client_ip(request)
+        )
+    except ApplicationError as error:
+        return _problem(request, error.message, status=error.http_status, integration=name,
+                        title="Could not request")
+    if outcome == "requested":
+        messages.success(request, errors.INSTALL_REQUESTED.format(integration=name,
+                                                                  team=team.name))
+    elif outcome == "installed":
+        messages.success(request, errors.INSTALLED_BY_ADMIN.format(integration=name,
+                                                                   team=team.name))
+    return _back(request)

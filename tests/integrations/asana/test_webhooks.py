@@ -1,0 +1,151 @@
+"""Asana webhooks: handshake, signature check and event parsing, with real deliveries."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from integrations.asana import webhooks
+from integrations.errors import ApiForbidden
+from integrations.providers import Credentials, get_provider
+from integrations.sandbox.asana import seed
+
+SECRET = "b537207f20cbfa02357cf448134da559e8bd39d61597dcd5631b8012eae53e81"
+BODY = json.dumps(
+    {"events": [{"action": "changed", "resource": {"gid": "7", "resource_type": "task"}}]}
+).encode()
+
+
+class Receiver:
+    """A loopback webhook target that uses only the connector's helpers, like the real view."""
+
+    def __init__(self) -> None:
+        self.secret: str | None = None
+        self.deliveries: list[tuple[bytes, str | None]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler's name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                secret = webhooks.handshake_secret(self.headers)
+                self.send_response(200)
+                if secret is not None:
+                    receiver.secret = secret
+                    for name, value in webhooks.handshake_headers(secret).items():
+                        self.send_header(name, value)
+                else:
+                    signature = self.headers.get(webhooks.SIGNATURE_HEADER)
+                    receiver.deliveries.append((body, signature))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks/asana/1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    target = Receiver()
+    yield target
+    target.close()
+
+
+def test_good_signature_is_accepted():
+    signature = webhooks.signature_of(SECRET, BODY)
+    assert webhooks.verify_signature(SECRET, BODY, signature)
+    assert webhooks.verify_signature(SECRET.encode(), BODY, signature.upper())
+
+
+@pytest.mark.parametrize(
+    ("secret", "body", "signature"),
+    [
+        (SECRET, BODY + b" ", webhooks.signature_of(SECRET, BODY)),  # body changed
+        (SECRET, BODY, webhooks.signature_of("another secret", BODY)),  # other secret
+        (SECRET, BODY, webhooks.signature_of(SECRET, BODY)[:-2]),  # truncated
+        (SECRET, BODY, ""),
+        (SECRET, BODY, None),
+        ("", BODY, webhooks.signature_of("", BODY)),  # no secret stored yet
+        (None, BODY, "00"),
+        (SECRET, BODY, "é" * 64),
+    ],
+)
+def test_forged_signature_is_refused(secret, body, signature):
+    assert not webhooks.verify_signature(secret, body, signature)
+
+
+def test_handshake_secret_is_read_and_echoed():
+    assert webhooks.handshake_secret({"x-hook-secret": SECRET}) == SECRET
+    assert webhooks.handshake_secret({"Content-Type": "application/json"}) is None
+    assert webhooks.handshake_headers(SECRET) == {"X-Hook-Secret": SECRET}
+
+
+def test_events_name_each_changed_task_once():
+    body = json.dumps(
+        {
+            "events": [
+                {"action": "changed", "resource": {"gid": "1", "resource_type": "task"}},
+                {"action": "changed", "resource": {"gid": "1", "resource_type": "task"}},
+                {
+                    "action": "added",
+                    "resource": {"gid": "2", "resource_type": "story"},
+                    "parent": {"gid": "1", "resource_type": "task"},
+                },
+                {"action": "deleted", "resource": {"gid": "3", "resource_type": "task"}},
+                {"action": "changed", "resource": {"gid": "4", "resource_type": "project"}},
+            ]
+        }
+    ).encode()
+    assert webhooks.changed_task_gids(body) == ["1", "3"]
+
+
+@pytest.mark.parametrize("body", [b"", b"not json", b"[]", b'{"events": {}}'])
+def test_a_body_that_is_not_an_event_delivery_is_malformed(body):
+    with pytest.raises(webhooks.MalformedWebhook):
+        webhooks.changed_task_gids(body)
+
+
+def test_subscribe_handshake_then_a_signed_delivery_names_the_task(
+    sandbox, receiver, least_privilege_token, restore_seed
+):
+    asana = get_provider("asana")
+    ada = Credentials(access_token=least_privilege_token)
+    hook = asana.webhook_subscribe(ada, container_id=seed.WEBSITE_PROJECT, target_url=receiver.url)
+    assert hook["id"] and hook["secret"] is None
+    assert receiver.secret  # Asana handed it to the target during the call
+
+    task = str(int(seed.WEBSITE_TASK_FIRST) + 1)
+    sandbox.control("change_task", gid=task, changes={"name": "Renamed in Asana"})
+    sandbox.control("webhooks", wait=True, timeout=10)
+
+    assert len(receiver.deliveries) == 1
+    body, signature = receiver.deliveries[0]
+    assert webhooks.verify_signature(receiver.secret, body, signature)
+    assert not webhooks.verify_signature("a guessed secret", body, signature)
+    assert webhooks.changed_task_gids(body) == [task]
+
+
+def test_unsubscribe_needs_the_webhooks_delete_scope(
+    sandbox, receiver, least_privilege_token, restore_seed
+):
+    asana = get_provider("asana")
+    ada = Credentials(access_token=least_privilege_token)
+    hook = asana.webhook_subscribe(ada, container_id=seed.WEBSITE_PROJECT, target_url=receiver.url)
+    with pytest.raises(ApiForbidden, match="webhooks:delete"):
+        asana.webhook_unsubscribe(ada, hook["id"])
+    full_access = Credentials(
+        access_token=sandbox.control("issue_token", user=seed.ADA)["access_token"]
+    )
+    asana.webhook_unsubscribe(full_access, hook["id"])
+    asana.webhook_unsubscribe(full_access, hook["id"])  # already gone: not an error

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from approvals import errors as approval_errors
 from approvals import services as approval_services
 from approvals.audit import client_ip
 from approvals.catalog import catalog_entry
@@ -57,6 +58,12 @@ def _safe_next(request: HttpRequest, url: str | None) -> str:
     return ""
 
 
+def _no_team(request: HttpRequest, name: str) -> HttpResponse:
+    asked = request.POST.get("team") or request.GET.get("team")
+    message = approval_errors.NOT_A_MEMBER if asked else errors.NO_TEAM
+    return _problem(request, message, status=403, integration=name)
+
+
 def _problem(request: HttpRequest, message: str, *, status: int, integration: str = "",
              title: str = "Could not connect") -> HttpResponse:
     return render(request, "tokens/problem.html",
@@ -83,7 +90,7 @@ def connect(request: HttpRequest, integration: str) -> HttpResponse:
     name = _integration_name(integration)
     team = _team(request)
     if team is None:
-        return _problem(request, errors.NO_TEAM, status=403, integration=name)
+        return _no_team(request, name)
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     source_ip = client_ip(request)
     try:
@@ -182,7 +189,7 @@ def uninstall_for_me(request: HttpRequest, integration: str) -> HttpResponse:
     name = _integration_name(integration)
     team = _team(request)
     if team is None:
-        return _problem(request, errors.NO_TEAM, status=403, integration=name)
+        return _no_team(request, name)
     try:
         approval_services.integration_uninstall_for_me(
             team=team, integration=integration, acting_user=request.user,
@@ -202,7 +209,7 @@ def request_install(request: HttpRequest, integration: str) -> HttpResponse:
     name = _integration_name(integration)
     team = _team(request)
     if team is None:
-        return _problem(request, errors.NO_TEAM, status=403, integration=name)
+        return _no_team(request, name)
     try:
         outcome = services.account_connect_prepare(
             user=request.user, team=team, integration=integration, source_ip=client_ip(request)

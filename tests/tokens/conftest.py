@@ -29,3 +29,6 @@ def make_account(db, keyset_file: Path):
         )
 
     return make
+
+
+from tests.tokens.lifecycle_fixtures import *  # noqa: E402, F401, F403 - lifecycle fixtures

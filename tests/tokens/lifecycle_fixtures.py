@@ -1,0 +1,205 @@
+"""Fixtures of the account-lifecycle tests: the Asana sandbox wired into settings, connected
+accounts with real sandbox tokens, the browser's consent step, and a real Celery worker.
+
+The worker (`tokens_worker`) is one subprocess per test session with the same environment as
+the tests: the per-run test database (its name passed as DATABASE_URL), the same keyset and
+client secret (CONDUIT_LOCAL_DIR is inherited), the sandbox's URLs, CELERY_TASK_ALWAYS_EAGER off
+and its own Redis database and queue, so it can never take another run's tasks.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from celery import Celery
+from django.db import connection
+from django.utils import timezone
+
+from approvals.catalog import IntegrationKey
+from approvals.models import Installation
+from integrations.sandbox.asana.seed import ADA
+from tests.factories import make_admin, make_member, make_team
+from tests.fixtures.sandbox_process import SandboxControl
+from tokens.models import ConnectedAccount
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER_REDIS_DB = 13
+
+
+def sandbox_options(sandbox: SandboxControl, **options) -> None:
+    sandbox.control("options", **{"token_lifetime": 3600, "rotate_refresh_tokens": True,
+                                  **options})
+
+
+@pytest.fixture
+def asana(asana_sandbox: SandboxControl, settings) -> Iterator[SandboxControl]:
+    """The session's Asana sandbox, clean for this test, and the settings pointing at it."""
+    settings.ASANA_OAUTH_URL = asana_sandbox.url("/-/")
+    settings.ASANA_API_URL = asana_sandbox.url("/api/1.0")
+    asana_sandbox.clear_faults()
+    sandbox_options(asana_sandbox)
+    asana_sandbox.clear_requests()
+    yield asana_sandbox
+    asana_sandbox.clear_faults()
+    sandbox_options(asana_sandbox)
+
+
+def refresh_grants(sandbox: SandboxControl) -> list[dict]:
+    return [entry for entry in sandbox.requests("/-/oauth_token")
+            if entry["grant_type"] == "refresh_token"]
+
+
+@dataclass
+class Setup:
+    team: object
+    admin: object
+    member: object
+
+
+@pytest.fixture
+def asana_team(db) -> Setup:
+    """A Business team with Asana installed, an admin and a member."""
+    team = make_team("Acme")
+    admin = make_admin(team, "acme-admin")
+    member = make_member(team, "alice")
+    Installation.objects.create(team=team, integration=IntegrationKey.ASANA, installed_by=admin)
+    return Setup(team=team, admin=admin, member=member)
+
+
+def issue_tokens(sandbox: SandboxControl, user_gid: str = ADA) -> dict:
+    """A real token pair from the sandbox (its issue_token control), as /-/oauth_token gives."""
+    return sandbox.control("issue_token", user=user_gid)
+
+
+def make_connected_account(sandbox: SandboxControl, *, user, team, expired: bool = False,
+                           user_gid: str = ADA) -> tuple[ConnectedAccount, dict]:
+    """An Asana account holding sandbox tokens; `expired` expires them here and at Asana."""
+    body = issue_tokens(sandbox, user_gid)
+    account = ConnectedAccount(
+        user=user, team=team, integration=IntegrationKey.ASANA,
+        provider_account_id=body["data"]["gid"], provider_account_name=body["data"]["name"],
+        expires_at=timezone.now() + timedelta(seconds=body["expires_in"]),
+        last_used_at=timezone.now(),
+    )
+    account.access_token = body["access_token"]
+    account.refresh_token = body["refresh_token"]
+    account.save()
+    if expired:
+        expire(sandbox, account)
+    return account, body
+
+
+def expire(sandbox: SandboxControl, account: ConnectedAccount) -> None:
+    sandbox.control("expire_token", access_token=account.access_token)
+    ConnectedAccount.objects.filter(pk=account.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=5)
+    )
+
+
+# -- the browser's step at the provider ---------------------------------------------------------
+
+
+class _ConsentForm(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.action = ""
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.action = attributes.get("action", "")
+        elif tag == "input" and attributes.get("type") == "hidden":
+            self.fields[attributes["name"]] = attributes.get("value", "")
+
+
+def consent(sandbox: SandboxControl, authorize_url: str, *, decision: str = "allow",
+            user_gid: str = ADA) -> tuple[str, dict[str, str]]:
+    """Open the provider's consent page at `authorize_url` as a browser would and answer it;
+    returns the redirect target's path and query parameters."""
+    browser = requests.Session()
+    page = browser.get(authorize_url, timeout=5)
+    page.raise_for_status()
+    form = _ConsentForm()
+    form.feed(page.text)
+    answer = browser.post(sandbox.url(form.action),
+                          data={**form.fields, "user": user_gid, "decision": decision},
+                          allow_redirects=False, timeout=5)
+    assert answer.status_code == 302, answer.text
+    target = urlsplit(answer.headers["Location"])
+    return target.path, {key: values[0] for key, values in parse_qs(target.query).items()}
+
+
+# -- a real Celery worker ---------------------------------------------------------------------
+
+
+@dataclass
+class Worker:
+    queue: str
+    broker_url: str
+    client: Celery
+    log_path: Path
+
+    def send(self, name: str, *args) -> object:
+        return self.client.send_task(name, args=list(args), queue=self.queue)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def tokens_worker(django_db_setup, django_db_blocker, asana_sandbox, tmp_path_factory
+                  ) -> Iterator[Worker]:
+    run = os.environ.get("CONDUIT_TEST_RUN", str(os.getpid()))
+    broker_url = f"redis://127.0.0.1:6379/{WORKER_REDIS_DB}"
+    queue = f"conduit-tokens-test-{run}"
+    with django_db_blocker.unblock():
+        database = connection.settings_dict["NAME"]
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "REDIS_URL": broker_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "ASANA_OAUTH_URL": asana_sandbox.url("/-/"),
+        "ASANA_API_URL": asana_sandbox.url("/api/1.0"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "config", "--result-backend", broker_url,
+        "worker", "--pool", "threads", "--concurrency", "8", "-Q", queue,
+        "--hostname", f"tokens-{run}@%h", "--without-gossip", "--without-mingle",
+        "--without-heartbeat", "--loglevel", "INFO",
+    ]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,  # noqa: S603
+                                   stderr=subprocess.STDOUT)
+    client = Celery("tokens-tests", broker=broker_url, backend=broker_url)
+    client.conf.task_default_queue = queue
+    try:
+        deadline = time.monotonic() + 60
+        while "ready." not in log_path.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("celery worker did not start:\n" + log_path.read_text())
+            time.sleep(0.1)
+        yield Worker(queue=queue, broker_url=broker_url, client=client, log_path=log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        client.close()

@@ -13,6 +13,7 @@ from typing import Any
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHasReadWriteScope
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -58,6 +59,9 @@ class ConduitApiMixin:
             ).data
             return Response(body, status=status.HTTP_202_ACCEPTED)
         response = super().handle_exception(exc)  # type: ignore[misc]
+        # Errors are JSON whatever the view's own format (the schema's YAML, for instance).
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
         retry_after = getattr(exc, "retry_after", None)
         if isinstance(exc, errors.ProviderRefused) and retry_after is not None:
             response["Retry-After"] = str(int(retry_after))

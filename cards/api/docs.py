@@ -68,12 +68,25 @@ def operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def components(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for name, component in sorted(schema.get("components", {}).get("schemas", {}).items()):
+        fields = [
+            {"name": field, "type": spec.get("type") or _reference_name(spec) or "object",
+             "format": spec.get("format", ""), "read_only": spec.get("readOnly", False),
+             "description": spec.get("description", "")}
+            for field, spec in component.get("properties", {}).items()
+        ]
+        rows.append({"name": name, "fields": fields, "enum": component.get("enum", [])})
+    return rows
+
+
 @login_required
 def api_docs(request: HttpRequest) -> HttpResponse:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     context = {
         "info": schema.get("info", {}),
         "operations": operations(schema),
-        "components": sorted(schema.get("components", {}).get("schemas", {}).items()),
+        "components": components(schema),
     }
     return render(request, "cards/api_docs.html", context)

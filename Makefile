@@ -3,7 +3,7 @@
 
 run:
 	bash .ci/bootstrap
-	.venv/bin/python manage.py trial
+	.venv/bin/python manage.py trial $(TRIAL_ARGS)
 
 test:
 	bash .ci/test

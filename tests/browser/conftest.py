@@ -1,0 +1,83 @@
+"""Real Chromium (Debian's package) driven by Playwright, against the live server.
+
+Every page a journey opens is watched: console errors and Content-Security-Policy violations
+fail the test, and `shot(name)` saves a screenshot under artifacts/screenshots/ (CI keeps it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test's thread; the ORM calls of a test are
+# still synchronous, so Django's async-safety guard is lifted for browser tests only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class WatchedPage:
+    """A page plus what the browser reported while the journey ran."""
+
+    def __init__(self, page, journey: str) -> None:
+        self.page = page
+        self.journey = journey
+        self.problems: list[str] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+
+    def _on_console(self, message) -> None:
+        if message.type == "error" or "Content Security Policy" in message.text:
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.journey}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def watched(browser, request) -> Iterator:
+    """Open watched pages in fresh browser contexts (one per person in the journey)."""
+    opened: list[WatchedPage] = []
+    contexts = []
+
+    def open_page(person: str = "user") -> WatchedPage:
+        context = browser.new_context()
+        contexts.append(context)
+        watched_page = WatchedPage(context.new_page(), f"{request.node.name}-{person}")
+        opened.append(watched_page)
+        return watched_page
+
+    yield open_page
+    problems = [problem for page in opened for problem in page.problems]
+    for context in contexts:
+        context.close()
+    assert problems == [], "the browser reported errors or CSP violations"

@@ -19,5 +19,6 @@ urlpatterns = [
     path("integrations/", include("tokens.urls")),
     path("api/v1/", include("cards.api_urls")),
     path("webhooks/", include("cards.webhook_urls")),
+    path("webhooks/jira/", include("integrations.jira_server.urls")),
     path("o/", include("cards.oauth_urls")),
 ]

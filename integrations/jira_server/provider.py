@@ -1,0 +1,269 @@
+"""The Jira Server provider: the `Provider` protocol over this package's oauth, client and mapping.
+
+Registered at import as "jira_server". Every call takes `Credentials` whose `server` is the
+team's `ServerContext` (tokens builds it with `selectors.server_context(team)`); nothing here
+reads or writes the database, except `parse_link`, which asks `selectors` whether a pasted
+`/browse/KEY` link's base URL is a registered Jira server (a link to any other host is not a
+Jira Server link Conduit can fetch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from integrations.errors import ApiInvalid, ApiNotFound, OAuthError
+from integrations.jira_server import mapping, oauth
+from integrations.jira_server.client import JiraClient
+from integrations.jira_server.context import ServerContext
+from integrations.jira_server.links import issue_url, parse_browse_url, project_key_of
+from integrations.providers import (
+    AuthorizationStart,
+    Credentials,
+    LinkRef,
+    NewTicket,
+    Page,
+    Ticket,
+    TicketChanges,
+    TokenSet,
+    register_provider,
+)
+
+T = TypeVar("T")
+NOT_SET_UP = "Jira Server is not set up for this team: a team admin must register the server."
+NO_REFRESH = (
+    "Jira Server access tokens cannot be refreshed (OAuth 1.0a): connect your Jira account again."
+)
+COMPLETED_UNSUPPORTED = (
+    "Jira Server moves an issue to done through its workflow: change the issue's status in Jira."
+)
+ISSUE_TYPE_UNKNOWN = "Issue type {issue_type!r} is not available in project {project}."
+PROJECT_UNKNOWN = "You cannot create issues in Jira project {project} (or it does not exist)."
+ISSUE_FIELDS = "summary,description,status,assignee,priority,labels,duedate,project,attachment,updated,issuetype"
+DEFAULT_ISSUE_TYPES = ("Task", "Story", "Bug")
+WEBHOOK_EVENTS = ["jira:issue_created", "jira:issue_updated", "jira:issue_deleted"]
+
+
+def _server(server: Any) -> ServerContext:
+    if not isinstance(server, ServerContext):
+        raise OAuthError(NOT_SET_UP, error="not_set_up", provider=oauth.PROVIDER)
+    return server
+
+
+def with_client(credentials: Credentials, call: Callable[[JiraClient], T]) -> T:
+    server = _server(credentials.server)
+    client = JiraClient(server=server, access_token=credentials.access_token,
+                        token_secret=credentials.token_secret or "")
+    try:
+        return call(client)
+    finally:
+        client.close()
+
+
+class JiraServerProvider:
+    key = "jira_server"
+    name = "Jira Server"
+
+    # -- links ---------------------------------------------------------------------------------
+    def parse_link(self, url: str) -> LinkRef | None:
+        parsed = parse_browse_url(url)
+        if parsed is None:
+            return None
+        base_url, key = parsed
+        from integrations.jira_server.selectors import base_url_registered
+
+        if not base_url_registered(base_url):
+            return None
+        return LinkRef(provider=self.key, external_id=key, url=issue_url(base_url, key),
+                       container_id=project_key_of(key))
+
+    # -- OAuth 1.0a ----------------------------------------------------------------------------
+    def authorization_start(self, *, redirect_uri: str, server: Any = None) -> AuthorizationStart:
+        return oauth.authorization_start(redirect_uri=redirect_uri, server=_server(server))
+
+    def authorization_finish(self, *, params: dict[str, str], start: AuthorizationStart,
+                             redirect_uri: str, server: Any = None) -> TokenSet:
+        return oauth.authorization_finish(params=params, start=start, redirect_uri=redirect_uri,
+                                          server=_server(server))
+
+    def refresh(self, *, refresh_token: str) -> TokenSet:
+        raise oauth.JiraOAuthError(NO_REFRESH, error="token_expired", audience=oauth.USER)
+
+    def revoke(self, *, token: str, server: Any = None) -> None:
+        """Jira Server has no revocation endpoint for OAuth 1.0a consumers (users revoke in
+        Profile > Tools > View OAuth Access Tokens): deleting the credentials is all there is."""
+
+    # -- tickets -------------------------------------------------------------------------------
+    def fetch_ticket(self, credentials: Credentials, external_id: str) -> Ticket:
+        server = _server(credentials.server)
+        issue = with_client(credentials, lambda c: c.issue_get(external_id, fields=ISSUE_FIELDS))
+        return mapping.issue_to_ticket(issue, base_url=server.base_url)
+
+    def list_tickets(self, credentials: Credentials, *, container_id: str,
+                     cursor: str | None = None, query: str = "", limit: int = 100) -> Page:
+        server = _server(credentials.server)
+        start_at = int(cursor or 0)
+        jql = f'project = "{container_id}"'
+        if query:
+            jql += ' AND text ~ "{}"'.format(query.replace("\\", "\\\\").replace('"', '\\"'))
+        jql += " ORDER BY updated DESC"
+        answer = with_client(credentials, lambda c: c.search(jql=jql, start_at=start_at,
+                                                             max_results=limit))
+        issues = answer.get("issues") or []
+        tickets = [mapping.issue_to_ticket(issue, base_url=server.base_url) for issue in issues]
+        following = start_at + len(issues)
+        more = issues and following < int(answer.get("total") or 0)
+        return Page(items=tickets, next_cursor=str(following) if more else None)
+
+    def create_ticket(self, credentials: Credentials, new: NewTicket) -> Ticket:
+        """Create in project `new.container_id`; `extra` may give `issue_type` (id or name) and
+        `fields` (values of the required fields the create form lists)."""
+        server = _server(credentials.server)
+
+        def create(client: JiraClient) -> dict[str, Any]:
+            issuetype = self._issue_type(client, new.container_id, new.extra.get("issue_type"))
+            fields = mapping.create_fields(
+                project_key=new.container_id, issuetype_id=issuetype["id"], title=new.title,
+                description=new.description, form_fields=issuetype.get("fields") or [],
+                values=dict(new.extra.get("fields") or {}),
+            )
+            created = client.issue_create(fields)
+            return client.issue_get(str(created["key"]), fields=ISSUE_FIELDS)
+
+        try:
+            issue = with_client(credentials, create)
+        except mapping.FieldValuesInvalid as error:
+            raise ApiInvalid(f"{oauth.PROVIDER} needs: {error}", provider=oauth.PROVIDER,
+                             payload={"errors": error.problems}) from None
+        return mapping.issue_to_ticket(issue, base_url=server.base_url)
+
+    def _issue_type(self, client: JiraClient, project: str, wanted: Any) -> dict[str, Any]:
+        form = self._form(client, project_key=project, with_fields=True)
+        projects = form["projects"]
+        if not projects:
+            raise ApiNotFound(PROJECT_UNKNOWN.format(project=project), provider=oauth.PROVIDER)
+        types = projects[0]["issue_types"]
+        if wanted:
+            found = next((t for t in types if str(wanted) in (t["id"], t["name"])), None)
+            if found is None:
+                raise ApiInvalid(ISSUE_TYPE_UNKNOWN.format(issue_type=wanted, project=project),
+                                 provider=oauth.PROVIDER)
+            return found
+        for name in DEFAULT_ISSUE_TYPES:
+            found = next((t for t in types if t["name"] == name), None)
+            if found is not None:
+                return found
+        if not types:
+            raise ApiNotFound(PROJECT_UNKNOWN.format(project=project), provider=oauth.PROVIDER)
+        return types[0]
+
+    def update_ticket(self, credentials: Credentials, external_id: str,
+                      changes: TicketChanges) -> Ticket:
+        if changes.completed is not None:
+            raise ApiInvalid(COMPLETED_UNSUPPORTED, provider=oauth.PROVIDER)
+        fields: dict[str, Any] = {}
+        if changes.title is not None:
+            fields["summary"] = changes.title.strip()[: mapping.SUMMARY_MAX_LENGTH]
+        if changes.description is not None:
+            fields["description"] = changes.description
+        if fields:
+            with_client(credentials, lambda c: c.issue_edit(external_id, fields))
+        return self.fetch_ticket(credentials, external_id)
+
+    # -- picker --------------------------------------------------------------------------------
+    def list_workspaces(self, credentials: Credentials) -> list[dict[str, str]]:
+        """One "workspace": the team's Jira server."""
+        server = _server(credentials.server)
+        return [{"id": server.base_url, "name": server.base_url}]
+
+    def list_containers(self, credentials: Credentials, *, workspace_id: str = "") -> list[dict]:
+        projects = with_client(credentials, lambda c: c.projects())
+        return [{"id": str(p.get("key", "")), "name": str(p.get("name", ""))} for p in projects]
+
+    def search_tickets(self, credentials: Credentials, *, workspace_id: str = "",
+                       query: str) -> Page:
+        server = _server(credentials.server)
+        text = query.replace("\\", "\\\\").replace('"', '\\"')
+        answer = with_client(credentials, lambda c: c.search(
+            jql=f'text ~ "{text}" ORDER BY updated DESC', max_results=50))
+        return Page(items=[mapping.issue_to_ticket(i, base_url=server.base_url)
+                           for i in answer.get("issues") or []])
+
+    # -- linked issues -------------------------------------------------------------------------
+    def create_form(self, credentials: Credentials, *, project_key: str = "") -> dict[str, Any]:
+        """Projects and issue types the user can create in; with `project_key`, the fields of
+        each of its issue types that the user must fill in."""
+        return with_client(credentials, lambda c: self._form(
+            c, project_key=project_key, with_fields=bool(project_key)))
+
+    def _form(self, client: JiraClient, *, project_key: str, with_fields: bool) -> dict[str, Any]:
+        try:
+            meta = client.createmeta(project_keys=[project_key] if project_key else None,
+                                     fields=with_fields)
+        except ApiNotFound:
+            if not project_key:
+                raise
+            return self._form_paginated(client, project_key=project_key)
+        return mapping.create_form(meta)
+
+    def _form_paginated(self, client: JiraClient, *, project_key: str) -> dict[str, Any]:
+        """Jira 9 removed issue/createmeta; its paginated replacements exist from 8.4."""
+        project = client.project(project_key)
+        types = []
+        for issuetype in client.createmeta_issuetypes(project_key).get("values") or []:
+            if issuetype.get("subtask"):
+                continue
+            values = client.createmeta_fields(project_key, str(issuetype["id"])).get("values")
+            fields = {str(v.get("fieldId") or v.get("key")): v for v in values or []}
+            types.append({"id": str(issuetype["id"]), "name": str(issuetype.get("name", "")),
+                          "fields": mapping.user_fields(fields)})
+        return {"projects": [{"key": str(project.get("key", project_key)),
+                              "name": str(project.get("name", "")), "issue_types": types}]}
+
+    def add_attachment(self, credentials: Credentials, external_id: str, *, filename: str,
+                       content: bytes, content_type: str) -> dict[str, Any]:
+        answer = with_client(credentials, lambda c: c.attachment_add(
+            external_id, filename=filename, content=content, content_type=content_type))
+        first = (answer or [{}])[0]
+        return {"id": str(first.get("id", "")), "name": first.get("filename", filename),
+                "size": first.get("size")}
+
+    def list_attachments(self, credentials: Credentials, external_id: str) -> list[dict[str, Any]]:
+        """An issue's attachments; every one is a file Jira holds (host "jira")."""
+        issue = with_client(credentials, lambda c: c.issue_get(external_id, fields="attachment"))
+        return [
+            {"id": str(a.get("id", "")), "name": a.get("filename", ""), "host": "jira",
+             "download_url": a.get("content"), "view_url": a.get("content")}
+            for a in (issue.get("fields") or {}).get("attachment") or []
+        ]
+
+    def download_attachment(self, credentials: Credentials,
+                            attachment: dict[str, Any]) -> tuple[str, bytes, str]:
+        url = str(attachment.get("download_url") or "")
+
+        def download(client: JiraClient) -> tuple[bytes, str]:
+            response = client.request("GET", url, headers={"Accept": "*/*"})
+            return response.content, oauth.content_type(response) or "application/octet-stream"
+
+        content, content_type = with_client(credentials, download)
+        return str(attachment.get("name") or "attachment"), content, content_type
+
+    # -- webhooks ------------------------------------------------------------------------------
+    def webhook_subscribe(self, credentials: Credentials, *, container_id: str = "",
+                          target_url: str) -> dict[str, Any]:
+        """Register a Jira webhook (needs a Jira administrator's token). The secret is in
+        `target_url` (Jira Server signs nothing), so none comes back."""
+        jql = f'project = "{container_id}"' if container_id else ""
+        answer = with_client(credentials, lambda c: c.webhook_register(
+            name="Conduit", url=target_url, events=WEBHOOK_EVENTS, jql=jql))
+        webhook_id = str(answer.get("self", "")).rstrip("/").rsplit("/", 1)[-1]
+        return {"id": webhook_id, "secret": None}
+
+    def webhook_unsubscribe(self, credentials: Credentials, webhook_id: str) -> None:
+        try:
+            with_client(credentials, lambda c: c.webhook_delete(webhook_id))
+        except ApiNotFound:
+            pass  # already gone
+
+
+jira_server_provider = register_provider(JiraServerProvider())

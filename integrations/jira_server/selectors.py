@@ -1,0 +1,136 @@
+"""Reading Jira Server connections and issue links; building what provider calls need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+
+from approvals.models import Team
+from integrations.jira_server import webhooks
+from integrations.jira_server.conf import jira_server_settings
+from integrations.jira_server.context import ServerContext
+from integrations.jira_server.keys import public_key_body
+from integrations.models import JiraIssueLink, JiraServerConnection
+
+CALLBACK_PATH = "/integrations/jira_server/callback"
+
+
+def connection_get(*, team: Team) -> JiraServerConnection | None:
+    return JiraServerConnection.objects.filter(team=team).first()
+
+
+def server_context(team: Team | None) -> ServerContext | None:
+    """The team's server for provider calls, or None when the team has none registered."""
+    if team is None:
+        return None
+    connection = connection_get(team=team)
+    if connection is None or not connection.private_key_pem:
+        return None
+    return context_of(connection)
+
+
+def context_of(connection: JiraServerConnection) -> ServerContext:
+    return ServerContext(
+        base_url=connection.base_url,
+        consumer_key=connection.consumer_key,
+        private_key_pem=connection.private_key_pem or "",
+        connection_id=str(connection.pk),
+    )
+
+
+def base_url_registered(base_url: str) -> bool:
+    """Whether any team registered this (normalised) base URL: a link to it is a Jira link."""
+    return JiraServerConnection.objects.filter(base_url=base_url).exists()
+
+
+def connection_for_hook(value: str) -> JiraServerConnection | None:
+    """The connection a webhook URL names, when its secret matches (constant-time)."""
+    parsed = webhooks.hook_id_split(value)
+    if parsed is None:
+        return None
+    connection_id, secret = parsed
+    connection = (
+        JiraServerConnection.objects.filter(pk=connection_id).select_related("team").first()
+    )
+    if connection is None or not webhooks.secret_matches(connection.webhook_secret, secret):
+        return None
+    return connection
+
+
+# -- what the console shows -------------------------------------------------------------------
+def public_url(request_base: str = "") -> str:
+    return (jira_server_settings.CONDUIT_PUBLIC_URL or request_base).rstrip("/")
+
+
+def callback_url(base: str) -> str:
+    try:
+        path = reverse("tokens:callback", args=["jira_server"])
+    except NoReverseMatch:
+        path = CALLBACK_PATH
+    return base + path
+
+
+def webhook_url(connection: JiraServerConnection, base: str) -> str:
+    hook = webhooks.hook_id(connection.pk, connection.webhook_secret or "")
+    try:
+        path = reverse("jira_server:webhook", args=[hook])
+    except NoReverseMatch:
+        path = f"/webhooks/jira/{hook}"
+    return base + path
+
+
+@dataclass(frozen=True)
+class ApplinkValue:
+    label: str
+    value: str
+    hint: str = ""
+
+
+def applink_values(connection: JiraServerConnection, *, base: str) -> list[ApplinkValue]:
+    """What to enter in Jira's Application Links screen, in the order Jira asks for it
+    (https://developer.atlassian.com/server/jira/platform/oauth/, "Configure Jira")."""
+    name = jira_server_settings.JIRA_APPLICATION_NAME
+    return [
+        ApplinkValue("Application URL", base,
+                     "Jira may say no response was received from it: press Continue."),
+        ApplinkValue("Application Name", name),
+        ApplinkValue("Application Type", "Generic Application"),
+        ApplinkValue("Create incoming link", "Yes (checked)",
+                     "Leave the outgoing values (shared secret, token URLs) empty or as they are."),
+        ApplinkValue("Consumer Key", connection.consumer_key),
+        ApplinkValue("Consumer Name", jira_server_settings.JIRA_CONSUMER_NAME),
+        ApplinkValue("Public Key", public_key_body(connection.public_key_pem),
+                     "The key's base64 body, on one line (the PEM form is below)."),
+        ApplinkValue("Consumer Callback URL", callback_url(base)),
+    ]
+
+
+def sandbox_registration_available(connection: JiraServerConnection) -> bool:
+    """The "Register with the sandbox" button: a loopback base URL with EGRESS_ALLOW_LOOPBACK."""
+    from integrations.conf import integration_settings
+    from integrations.egress.policy import normalize_host
+    from integrations.jira_server.checks import is_loopback_host
+
+    host = normalize_host(connection.base_url)
+    return bool(integration_settings.EGRESS_ALLOW_LOOPBACK) and is_loopback_host(host)
+
+
+# -- linked issues ----------------------------------------------------------------------------
+def issue_links_for_tasks(*, team: Team, task_gids: list[str]) -> dict[str, list[JiraIssueLink]]:
+    """Links of these Asana tasks to issues of the team's current Jira server (one query)."""
+    connection = connection_get(team=team)
+    if connection is None or not task_gids:
+        return {}
+    found: dict[str, list[JiraIssueLink]] = {}
+    for link in JiraIssueLink.objects.filter(
+        team=team, base_url=connection.base_url, asana_task_gid__in=task_gids
+    ):
+        found.setdefault(link.asana_task_gid, []).append(link)
+    return found
+
+
+def issue_link_json(link: JiraIssueLink) -> dict[str, Any]:
+    return {"asana_task_gid": link.asana_task_gid, "jira_issue_key": link.jira_issue_key,
+            "url": link.issue_url, "created_at": link.created_at.isoformat()}

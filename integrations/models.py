@@ -1,0 +1,95 @@
+"""Jira Server: each team's registered server (Application Link keys, checks, webhook) and the
+links between Asana tasks and the Jira issues created from them.
+
+The links are keyed on team + normalised base URL, not on the connection row: removing a
+connection and registering the same server again (the admin guide's "repeat the connection
+steps for the same domain. It will keep existing Jira issues and their relations to Asana
+tasks") finds every link again, while a team that moves to another server does not show the old
+server's issue keys as if they were the new server's.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from tokens.fields import EncryptedTextField
+
+
+class JiraServerConnection(models.Model):
+    """The one Jira Server of a team: base URL, Application Link consumer and RSA key pair."""
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", "Registered: run the compatibility check"
+        INCOMPATIBLE = "incompatible", "Compatibility check failed"
+        COMPATIBLE = "compatible", "Compatible: set up the Application Link"
+        ACTIVE = "active", "Application Link verified"
+
+    # A UUID known before the first save: the encrypted fields are bound to the primary key.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.OneToOneField(
+        "approvals.Team", on_delete=models.CASCADE, related_name="jira_server_connection"
+    )
+    base_url = models.URLField(max_length=500)
+    consumer_key = models.CharField(max_length=100, unique=True)
+    public_key_pem = models.TextField()
+    private_key_pem = EncryptedTextField(null=True)
+    # Random, per connection, carried in the webhook URL Jira posts to (Jira Server signs nothing).
+    webhook_secret = EncryptedTextField(null=True)
+    webhook_id = models.CharField(max_length=50, blank=True)
+    webhook_registered_at = models.DateTimeField(null=True, blank=True)
+    server_version = models.CharField(max_length=50, blank=True)
+    server_title = models.CharField(max_length=255, blank=True)
+    check_results = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    applink_verified_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team__name"]
+        verbose_name = "Jira Server connection"
+
+    def __str__(self) -> str:
+        return f"Jira Server {self.base_url} for {self.team}"
+
+
+class JiraIssueLink(models.Model):
+    """An Asana task and the Jira issue created from it, in one team, on one Jira server."""
+
+    team = models.ForeignKey(
+        "approvals.Team", on_delete=models.CASCADE, related_name="jira_issue_links"
+    )
+    base_url = models.URLField(max_length=500)  # normalised, as on the connection
+    asana_task_gid = models.CharField(max_length=64)
+    jira_issue_key = models.CharField(max_length=100)
+    jira_issue_id = models.CharField(max_length=32, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "base_url", "asana_task_gid", "jira_issue_key"],
+                name="jira_issue_link_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["team", "asana_task_gid"])]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Asana task {self.asana_task_gid} ↔ {self.jira_issue_key}"
+
+    @property
+    def issue_url(self) -> str:
+        return f"{self.base_url}/browse/{self.jira_issue_key}"

@@ -129,10 +129,10 @@ def refresh(*, refresh_token: str) -> TokenSet:
     invalid_grant (revoked, reused) raises OAuthError with needs_reconnect.
     """
     session = _session()
-    sent: dict[str, Any] = {}
+    answer: dict[str, Any] = {}
 
     def remember_answer(response: requests.Response) -> requests.Response:
-        sent["body"] = _json(response)
+        answer["body"] = _json(response)
         return response
 
     session.register_compliance_hook("refresh_token_response", remember_answer)
@@ -146,7 +146,7 @@ def refresh(*, refresh_token: str) -> TokenSet:
         )
     )
     # OAuth2Session copies the old refresh token into its answer when none came back.
-    rotated = (sent.get("body") or {}).get("refresh_token")
+    rotated = (answer.get("body") or {}).get("refresh_token")
     return _token_set(token, refresh_token=rotated or None)
 
 

@@ -40,6 +40,9 @@ SCOPES = (
     "custom_fields:read",
     "attachments:read",
     "webhooks:write",
+    # Beyond PRODUCT.md's list: uninstalling must remove the subscriptions Conduit created, and
+    # Asana's DELETE /webhooks/{gid} needs this scope (its OpenAPI description says so).
+    "webhooks:delete",
 )
 AUTHORIZE_PATH = "oauth_authorize"
 TOKEN_PATH = "oauth_token"

@@ -46,7 +46,7 @@ def test_authorization_url_asks_for_least_privilege_scopes_with_pkce_and_state(s
     assert start.url.startswith(sandbox.url("/-/oauth_authorize?"))
     assert query["scope"] == (
         "tasks:read tasks:write users:read tags:read projects:read workspaces:read "
-        "custom_fields:read attachments:read webhooks:write"
+        "custom_fields:read attachments:read webhooks:write webhooks:delete"
     )
     assert query["code_challenge_method"] == "S256"
     assert query["state"] == start.state and len(start.state) >= 32

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from cards import errors, services
 from cards.api.base import ConduitApi
-from cards.api.serializers import CardOutputSerializer
+from cards.api.serializers import CardOutputSerializer, CardWithLinksOutputSerializer
 from cards.models import TITLE_MAX_LENGTH
 from cards.selectors import card_get
 
@@ -24,10 +24,10 @@ class CardApi(ConduitApi):
         description = serializers.CharField(required=False, allow_blank=True, max_length=65536)
         completed = serializers.BooleanField(required=False)
 
-    @extend_schema(responses=CardOutputSerializer, operation_id="cards_retrieve")
+    @extend_schema(responses=CardWithLinksOutputSerializer, operation_id="cards_retrieve")
     def get(self, request: Request, card_id: int) -> Response:
         card = card_get(user=request.user, card_id=card_id)
-        return Response(CardOutputSerializer(card).data)
+        return Response(CardWithLinksOutputSerializer(card).data)
 
     @extend_schema(request=UpdateInputSerializer, responses=CardOutputSerializer,
                    operation_id="cards_partial_update")
@@ -61,11 +61,43 @@ class CardDetailsApi(ConduitApi):
 
 
 class JiraIssueCreateApi(ConduitApi):
-    """Create a Jira issue linked to an Asana card. Not implemented yet: answers 501."""
+    """A Jira issue linked to an Asana card (integrations.jira_server.linked_issues).
 
-    @extend_schema(request=None, responses={201: CardOutputSerializer})
+    GET: the create form from Jira's createmeta, read with the user's Jira token: projects and
+    issue types, and with `?project=KEY` the required fields each issue type needs, plus the
+    issues already linked. POST: creates the issue with the task's title and description,
+    copies Asana-hosted attachments, skips and lists links to other services, stores the link.
+    """
+
+    class InputSerializer(serializers.Serializer):
+        project = serializers.CharField(max_length=100, help_text="Jira project key")
+        issue_type = serializers.CharField(required=False, allow_blank=True, max_length=100,
+                                           help_text="Issue type id or name (default Task)")
+        fields = serializers.DictField(required=False, help_text="Values of required fields")
+
+    @extend_schema(responses={200: serializers.DictField()}, operation_id="cards_jira_issue_form")
+    def get(self, request: Request, card_id: int) -> Response:
+        from integrations.jira_server.linked_issues import linked_issue_form
+
+        card = card_get(user=request.user, card_id=card_id)
+        form = linked_issue_form(card=card, acting_user=request.user,
+                                 project_key=request.query_params.get("project", ""),
+                                 source_ip=self.source_ip(request))
+        return Response(form)
+
+    @extend_schema(request=InputSerializer, responses={201: serializers.DictField()},
+                   operation_id="cards_jira_issue_create")
     def post(self, request: Request, card_id: int) -> Response:
+        from integrations.jira_server.linked_issues import linked_issue_create
+
         card = card_get(user=request.user, card_id=card_id)
         if card.provider != "asana":
             raise errors.NotSupported(errors.JIRA_ISSUE_NEEDS_ASANA_CARD)
-        raise errors.NotImplementedYet(errors.JIRA_ISSUE_NOT_READY)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = linked_issue_create(
+            card=card, acting_user=request.user, project_key=data.validated_data["project"],
+            issue_type=data.validated_data.get("issue_type", ""),
+            fields=data.validated_data.get("fields") or {}, source_ip=self.source_ip(request),
+        )
+        return Response(result.as_dict(), status=status.HTTP_201_CREATED)

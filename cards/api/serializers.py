@@ -14,3 +14,21 @@ class CardOutputSerializer(serializers.ModelSerializer):
                   "assignee_name", "assignee_email", "status", "priority", "synced_at",
                   "sync_error", "created_at"]
         read_only_fields = fields
+
+
+class CardWithLinksOutputSerializer(CardOutputSerializer):
+    """One card, with the Jira issues created from it (Asana cards; empty otherwise)."""
+
+    jira_issues = serializers.SerializerMethodField()
+
+    class Meta(CardOutputSerializer.Meta):
+        fields = [*CardOutputSerializer.Meta.fields, "jira_issues"]
+        read_only_fields = fields
+
+    def get_jira_issues(self, card: CardWidget) -> list[dict]:
+        from integrations.jira_server.selectors import issue_link_json, issue_links_for_tasks
+
+        if card.provider != "asana":
+            return []
+        links = issue_links_for_tasks(team=card.board.team, task_gids=[card.external_id])
+        return [issue_link_json(link) for link in links.get(card.external_id, [])]

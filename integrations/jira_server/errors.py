@@ -27,8 +27,7 @@ WEBHOOK_NEEDS_ACCOUNT = (
 )
 WEBHOOK_NEEDS_JIRA_ADMIN = (
     "Jira refused to register the webhook ({message}): only a Jira administrator can. Ask a "
-    "Jira administrator who uses Conduit to press this button, or to create a webhook in Jira "
-    "(Administration > System > WebHooks) with the URL shown on this page."
+    "team admin whose connected Jira account is a Jira administrator to press this button."
 )
 WEBHOOK_FAILED = "Jira did not register the webhook: {message}"
 WEBHOOK_NO_PUBLIC_URL = (

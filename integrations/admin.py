@@ -1,0 +1,251 @@
+"""Console pages of the Jira Server connection: register, compatibility check, Application Link.
+
+Team admins register their team's one server (the add form refuses a second base URL with the
+service's message), run the compatibility check (a button on the connection and a list action),
+and open the Application Link page: the exact values to enter in Jira's Application Links
+screen, a "Verify" button, the webhook registration, and, for a loopback simulator with
+EGRESS_ALLOW_LOOPBACK on, "Register with the sandbox". Support staff read; nothing here shows a
+private key or the webhook secret. Every button calls a service in integrations.jira_server.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from approvals.admin import TeamScopedAdmin
+from approvals.audit import client_ip
+from config.errors import ApplicationError
+from integrations.jira_server import checks, selectors, services
+from integrations.models import JiraIssueLink, JiraServerConnection
+
+CHECK_DONE = "Compatibility check of {url}: {label}."
+APPLINK_VERIFIED = "The Application Link works: Jira answered a request token for {key}."
+SANDBOX_REGISTERED = "Registered the Application Link in the Jira sandbox and verified it."
+WEBHOOK_REGISTERED = "Jira's webhook is registered: cards of Jira issues now update on changes."
+
+
+class JiraServerConnectionForm(forms.ModelForm):
+    """Add form: the team and the base URL; a second server for the team is refused here."""
+
+    base_url = forms.CharField(
+        max_length=500, label="Base URL",
+        help_text="Jira's base URL as users open it, e.g. https://jira.example.com",
+    )
+
+    class Meta:
+        model = JiraServerConnection
+        fields = ["team", "base_url"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        team, base_url = data.get("team"), data.get("base_url")
+        if team is None or not base_url:
+            return data
+        try:
+            data["base_url"] = services.base_url_clean(base_url)
+        except ApplicationError as error:
+            self.add_error("base_url", error.message)
+            return data
+        refusal = services.registration_refusal(team=team, base_url=data["base_url"])
+        if refusal:
+            self.add_error("base_url", refusal)
+        return data
+
+
+@admin.register(JiraServerConnection)
+class JiraServerConnectionAdmin(TeamScopedAdmin):
+    form = JiraServerConnectionForm
+    list_display = ["team", "base_url", "status", "server_version", "checked_at",
+                    "applink_verified_at"]
+    list_filter = ["status"]
+    search_fields = ["team__name", "base_url"]
+    actions = ["run_compatibility_check"]
+    change_form_template = "admin/integrations/jiraserverconnection/change_form.html"
+    readonly_on_change = ["team", "base_url", "status", "server_version", "server_title",
+                          "consumer_key", "public_key_pem", "private_key", "webhook",
+                          "checked_at", "check_report", "applink_verified_at", "created_by",
+                          "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.is_team_admin_for(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.is_team_admin_for(request, obj)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return self.readonly_on_change if obj else ["team", "base_url"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return self.readonly_on_change if obj else []
+
+    # -- what the change page shows ------------------------------------------------------------
+    @admin.display(description="Private key")
+    def private_key(self, obj: JiraServerConnection) -> str:
+        return "present (encrypted)" if obj.private_key_pem else "missing"
+
+    @admin.display(description="Jira webhook")
+    def webhook(self, obj: JiraServerConnection) -> str:
+        if obj.webhook_registered_at:
+            return f"registered {obj.webhook_registered_at:%Y-%m-%d %H:%M} (id {obj.webhook_id})"
+        return "not registered"
+
+    @admin.display(description="Check report")
+    def check_report(self, obj: JiraServerConnection) -> str:
+        return check_report_html(obj.check_results)
+
+    # -- add and delete go through the services -------------------------------------------------
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return
+        connection = services.connection_register(
+            team=form.cleaned_data["team"], base_url=form.cleaned_data["base_url"],
+            acting_user=request.user, source_ip=client_ip(request),
+        )
+        obj.pk = connection.pk
+        report = services.connection_check(connection=connection, acting_user=request.user,
+                                           source_ip=client_ip(request))
+        self._report_message(request, report)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ApplicationError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:integrations_jiraserverconnection_add"))
+
+    def delete_model(self, request, obj) -> None:
+        services.connection_delete(connection=obj, acting_user=request.user,
+                                   source_ip=client_ip(request))
+
+    def delete_queryset(self, request, queryset) -> None:
+        for connection in queryset.select_related("team"):
+            self.delete_model(request, connection)
+
+    # -- the check ------------------------------------------------------------------------------
+    def _report_message(self, request: HttpRequest, report: checks.CheckReport) -> None:
+        level = {checks.FAIL: messages.ERROR, checks.WARNING: messages.WARNING}.get(
+            report.outcome, messages.SUCCESS)
+        self.message_user(request, CHECK_DONE.format(url=report.base_url,
+                                                     label=checks.outcome_label(report)), level)
+        for item in report.items:
+            if item.status in (checks.FAIL, checks.WARNING):
+                self.message_user(request, f"{item.title}: {item.message} {item.advice}", level)
+
+    @admin.action(description="Run compatibility check", permissions=["change"])
+    def run_compatibility_check(self, request: HttpRequest, queryset) -> None:
+        for connection in queryset.select_related("team"):
+            report = services.connection_check(connection=connection, acting_user=request.user,
+                                               source_ip=client_ip(request))
+            self._report_message(request, report)
+
+    # -- extra pages ----------------------------------------------------------------------------
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<uuid:object_id>/check/", view(self.check_view),
+                 name="integrations_jiraserverconnection_check"),
+            path("<uuid:object_id>/applink/", view(self.applink_view),
+                 name="integrations_jiraserverconnection_applink"),
+            *super().get_urls(),
+        ]
+
+    def _connection(self, request: HttpRequest, object_id, *, change: bool) -> JiraServerConnection:
+        connection = get_object_or_404(self.get_queryset(request).select_related("team"),
+                                       pk=object_id)
+        allowed = (self.has_change_permission(request, connection) if change
+                   else self.has_view_permission(request, connection))
+        if not allowed:
+            raise PermissionDenied
+        return connection
+
+    def check_view(self, request: HttpRequest, object_id) -> HttpResponse:
+        if request.method != "POST":
+            raise Http404
+        connection = self._connection(request, object_id, change=True)
+        report = services.connection_check(connection=connection, acting_user=request.user,
+                                           source_ip=client_ip(request))
+        self._report_message(request, report)
+        return HttpResponseRedirect(
+            reverse("admin:integrations_jiraserverconnection_change", args=[connection.pk]))
+
+    def applink_view(self, request: HttpRequest, object_id) -> HttpResponse:
+        connection = self._connection(request, object_id, change=request.method == "POST")
+        base = selectors.public_url(request.build_absolute_uri("/"))
+        if request.method == "POST":
+            self._applink_action(request, connection, base=base)
+            return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Application Link",
+            "opts": self.model._meta,
+            "original": connection,
+            "connection": connection,
+            "values": selectors.applink_values(connection, base=base),
+            "sandbox_available": selectors.sandbox_registration_available(connection),
+            "can_change": self.has_change_permission(request, connection),
+            "links_count": JiraIssueLink.objects.filter(
+                team=connection.team, base_url=connection.base_url).count(),
+        }
+        return TemplateResponse(request, "admin/integrations/jiraserverconnection/applink.html",
+                                context)
+
+    def _applink_action(self, request: HttpRequest, connection: JiraServerConnection, *,
+                        base: str) -> None:
+        action = request.POST.get("action")
+        arguments = {"connection": connection, "acting_user": request.user,
+                     "source_ip": client_ip(request)}
+        try:
+            if action == "verify":
+                services.applink_verify(**arguments)
+                self.message_user(request, APPLINK_VERIFIED.format(key=connection.consumer_key),
+                                  messages.SUCCESS)
+            elif action == "sandbox":
+                services.applink_register_sandbox(**arguments, base=base)
+                self.message_user(request, SANDBOX_REGISTERED, messages.SUCCESS)
+            elif action == "webhook":
+                services.webhook_register(**arguments, base=base)
+                self.message_user(request, WEBHOOK_REGISTERED, messages.SUCCESS)
+        except ApplicationError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+
+
+def check_report_html(results: dict) -> str:
+    """The stored report as a list: status, message, what to change, notes."""
+    items = (results or {}).get("items") or []
+    if not items:
+        return "not run yet"
+    rows = format_html_join(
+        "", "<li><strong>[{}] {}</strong>: {}{}{}</li>",
+        (
+            (
+                item.get("status", "").upper(), item.get("title", ""), item.get("message", ""),
+                format_html("<br>What to change: {}", item["advice"])
+                if item.get("advice") and item.get("status") in (checks.FAIL, checks.WARNING)
+                else "",
+                format_html_join("", "<br>Note: {}", ((note,) for note in item.get("notes", []))),
+            )
+            for item in items
+        ),
+    )
+    return format_html("<ul>{}</ul><p>Result: {}</p>", rows,
+                       results.get("outcome", "").upper())
+
+
+@admin.register(JiraIssueLink)
+class JiraIssueLinkAdmin(TeamScopedAdmin):
+    list_display = ["asana_task_gid", "jira_issue_key", "team", "base_url", "created_by",
+                    "created_at"]
+    list_filter = ["team"]
+    search_fields = ["asana_task_gid", "jira_issue_key"]
+    readonly_fields = ["team", "base_url", "asana_task_gid", "jira_issue_key", "jira_issue_id",
+                       "created_by", "created_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

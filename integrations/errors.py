@@ -87,6 +87,10 @@ class OAuthError(ApiError):
     """The provider's OAuth endpoint refused: `error` is RFC 6749's code (or Jira's
     oauth_problem), e.g. invalid_grant, which means the user must reconnect."""
 
+    # True when the message already says what happened and what to do (Jira's oauth_problem
+    # with its remedy): the connect flow shows it as it is rather than a generic sentence.
+    explained = False
+
     def __init__(self, message: str, *, error: str, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.error = error

@@ -120,7 +120,20 @@ def account_connect_start(
     """
     _require_installed(user=user, team=team, integration=integration)
     server = _server(team=team, integration=integration)
-    return _provider(integration).authorization_start(redirect_uri=redirect_uri, server=server)
+    try:
+        return _provider(integration).authorization_start(redirect_uri=redirect_uri,
+                                                          server=server)
+    except OAuthError as error:
+        raise errors.ConnectFlowRefused(
+            error.message if error.explained else errors.FLOW_PROVIDER_ERROR.format(
+                integration=_name(integration), reason=error.error[:60]),
+            reason="provider_error", http_status=502,
+        ) from None
+    except ApiError:
+        raise errors.ConnectFlowRefused(
+            errors.FLOW_PROVIDER_UNAVAILABLE.format(integration=_name(integration)),
+            reason="provider_unavailable", http_status=502,
+        ) from None
 
 
 def account_connect_finish(
@@ -156,7 +169,8 @@ def account_connect_finish(
             raise errors.ConnectFlowRefused(errors.FLOW_DENIED.format(integration=name),
                                             reason="access_denied") from None
         raise errors.ConnectFlowRefused(
-            errors.FLOW_PROVIDER_ERROR.format(integration=name, reason=error.error[:60]),
+            error.message if error.explained
+            else errors.FLOW_PROVIDER_ERROR.format(integration=name, reason=error.error[:60]),
             reason="provider_error",
         ) from None
     except ApiError:

@@ -159,7 +159,10 @@ STEPS = {
 
 class JiraOAuthError(OAuthError):
     """Jira refused an OAuth step or a signed call; `error` is the oauth_problem (or a code of
-    Conduit's own: html_answer, http_404, http_<status>, callback_not_reached)."""
+    Conduit's own: html_answer, http_404, http_<status>, callback_not_reached). The message
+    says what to do; `audience` says who can (the Jira admin or the user)."""
+
+    explained = True
 
     def __init__(self, message: str, *, error: str, audience: str = ADMIN, **kwargs: Any):
         kwargs.setdefault("provider", PROVIDER)

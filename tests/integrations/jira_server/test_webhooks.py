@@ -1,0 +1,127 @@
+"""Jira webhooks: registered per connection with a Jira admin's token, delivered by the real
+simulator to a live Conduit, verified by the secret in the URL, updating the team's cards."""
+
+import time
+
+import pytest
+
+from approvals.catalog import IntegrationKey
+from cards.models import Board, CardWidget
+from integrations.jira_server import errors, services, webhooks
+from integrations.models import JiraServerConnection
+from tests.integrations.jira_server.conftest import connect_jira
+
+
+def jira_card(team, key: str = "TEST-1", **fields) -> CardWidget:
+    board = Board.objects.create(team=team, name="Ops board")
+    values = {"url": f"https://jira.example/browse/{key}", "title": "Old title", **fields}
+    return CardWidget.objects.create(board=board, provider=IntegrationKey.JIRA_SERVER,
+                                     external_id=key, **values)
+
+
+def wait_for(predicate, seconds: float = 10.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_issue_changed_in_jira_updates_the_team_s_cards(client, admin, jira, jira_installed,
+                                                          linked_connection, live_server):
+    connect_jira(client, admin, jira, jira_user="admin")
+    connection = services.webhook_register(connection=linked_connection, acting_user=admin,
+                                           base=live_server.url)
+    assert connection.webhook_id and connection.webhook_registered_at
+    card = jira_card(connection.team)
+    jira.control("issue_change", issue="TEST-1", user="alice",
+                 fields={"summary": "Staging on 5 nodes"}, status="Done")
+    wait_for(lambda: CardWidget.objects.get(pk=card.pk).title == "Staging on 5 nodes")
+    card.refresh_from_db()
+    assert card.status == "Done" and card.synced_at is not None
+    (delivery,) = jira.control("webhook_deliveries")["data"]
+    assert delivery["status"] == 200
+    secret = connection.webhook_secret
+    assert delivery["url"] == (f"{live_server.url}/webhooks/jira/{connection.pk.hex}.{secret}")
+
+
+def test_registering_the_webhook_needs_a_jira_administrator(client, admin, jira,
+                                                            jira_installed, linked_connection):
+    connect_jira(client, admin, jira, jira_user="alice")  # alice is no Jira administrator
+    with pytest.raises(errors.WebhookNotRegistered) as refused:
+        services.webhook_register(connection=linked_connection, acting_user=admin,
+                                  base="http://testserver")
+    assert "only a Jira administrator can" in refused.value.message
+
+
+def test_registering_the_webhook_needs_the_admin_s_own_jira_account(admin, jira, jira_installed,
+                                                                    linked_connection):
+    with pytest.raises(errors.WebhookNotRegistered) as refused:
+        services.webhook_register(connection=linked_connection, acting_user=admin,
+                                  base="http://testserver")
+    assert refused.value.message == errors.WEBHOOK_NEEDS_ACCOUNT
+
+
+def issue_body(key: str = "TEST-1", summary: str = "Forged") -> dict:
+    return {"webhookEvent": "jira:issue_updated",
+            "issue": {"id": "10000", "key": key, "fields": {"summary": summary,
+                                                             "status": {"name": "Done"}}}}
+
+
+@pytest.mark.django_db
+def test_a_delivery_with_the_right_secret_is_applied(client, connection):
+    card = jira_card(connection.team)
+    hook = webhooks.hook_id(connection.pk, connection.webhook_secret)
+    response = client.post(f"/webhooks/jira/{hook}", issue_body(summary="From Jira"),
+                           content_type="application/json")
+    assert response.status_code == 200 and response.json() == {"cards_updated": 1}
+    card.refresh_from_db()
+    assert card.title == "From Jira"
+
+
+@pytest.mark.django_db
+def test_a_forged_delivery_is_refused_and_changes_nothing(client, connection):
+    card = jira_card(connection.team)
+    wrong = webhooks.hook_id(connection.pk, webhooks.secret_generate())
+    unknown = webhooks.hook_id(JiraServerConnection().pk, connection.webhook_secret)
+    for hook in (wrong, unknown):
+        response = client.post(f"/webhooks/jira/{hook}", issue_body(),
+                               content_type="application/json")
+        assert response.status_code == 404
+    assert client.post("/webhooks/jira/not-an-id", issue_body(),
+                       content_type="application/json").status_code == 404
+    card.refresh_from_db()
+    assert card.title == "Old title"
+
+
+@pytest.mark.django_db
+def test_a_delivery_updates_only_the_connection_s_team(client, connection):
+    from tests.factories import make_team
+
+    other = jira_card(make_team("Globex"))
+    hook = webhooks.hook_id(connection.pk, connection.webhook_secret)
+    client.post(f"/webhooks/jira/{hook}", issue_body(summary="Acme only"),
+                content_type="application/json")
+    other.refresh_from_db()
+    assert other.title == "Old title"
+
+
+@pytest.mark.django_db
+def test_a_deleted_issue_marks_its_cards(client, connection):
+    card = jira_card(connection.team)
+    hook = webhooks.hook_id(connection.pk, connection.webhook_secret)
+    client.post(f"/webhooks/jira/{hook}",
+                {"webhookEvent": "jira:issue_deleted", "issue": {"key": "TEST-1"}},
+                content_type="application/json")
+    card.refresh_from_db()
+    assert "deleted" in card.sync_error
+
+
+def test_the_secret_is_compared_in_constant_time_and_an_empty_one_never_matches():
+    assert webhooks.secret_matches("abc", "abc")
+    assert not webhooks.secret_matches("abc", "abd")
+    assert not webhooks.secret_matches(None, "")
+    assert not webhooks.secret_matches("", "")

@@ -43,6 +43,11 @@ class JiraServerConnectionForm(forms.ModelForm):
         model = JiraServerConnection
         fields = ["team", "base_url"]
 
+    def validate_unique(self) -> None:
+        """The team's one connection is the service's rule: registering the same server again
+        is a reconnect (it answers the existing connection), another server is refused in
+        clean() with the service's message."""
+
     def clean(self) -> dict:
         data = super().clean()
         team, base_url = data.get("team"), data.get("base_url")

@@ -18,6 +18,8 @@ with a JSON object; answers `{"data": ...}` or `{"error": ...}` (400/404).
   Asana's UI (same fields and validation as PUT /tasks/{gid}); webhooks are notified.
   Answers the task and `changed` (field names).
 - `task` {"gid": "..."}: the task's current full record.
+- `attachment_add` {"parent": task gid, "name", "host": "asana" (with "content_base64",
+  "content_type") or "dropbox"/"gdrive"/... (with "view_url")}: attach a file or a link.
 - `options` {"token_lifetime": 5, "rotate_refresh_tokens": false}: change options at run time;
   `{}` reads them.
 - `webhooks` {"wait": true, "timeout": 15}: waits for queued deliveries, then lists webhooks

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from integrations.sandbox.asana.errors import AsanaError
 from integrations.sandbox.asana.representations import task_record
 from integrations.sandbox.asana.seed import ADA
+from integrations.sandbox.asana.store import Attachment
 from integrations.sandbox.asana.tasks import change_task
 from integrations.sandbox.base import Request, Response
 
@@ -18,6 +21,7 @@ TOKEN_OR_USER_NEEDED = "give access_token or user"
 TOKEN_NEEDED = "give token"
 GID_NEEDED = "give gid"
 UNKNOWN_OPTION = "unknown option: {name}"
+NAME_NEEDED = "give name"
 
 
 def _bad(message: str, status: int = 400) -> Response:
@@ -85,6 +89,28 @@ def _task(app: AsanaSandbox, payload: dict) -> Response:
         return Response.json({"data": task_record(app.store, task, app.app_url)})
 
 
+def _attachment_add(app: AsanaSandbox, payload: dict) -> Response:
+    """Attach a file Asana hosts ({"host": "asana", "content_base64", "content_type"}) or a link
+    to another service ({"host": "dropbox", "view_url"}) to a task, as a user would in Asana."""
+    parent, name = str(payload.get("parent", "")), str(payload.get("name") or "")
+    host = str(payload.get("host") or "asana")
+    if not name:
+        return _bad(NAME_NEEDED)
+    with app.lock:
+        if parent not in app.store.tasks:
+            raise LookupError(f"unknown task: {parent}")
+        attachment = Attachment(
+            app.store.new_gid(), name, parent, host,
+            datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            content=base64.b64decode(payload.get("content_base64") or "") if host == "asana"
+            else None,
+            content_type=str(payload.get("content_type") or "application/octet-stream"),
+            view_url=None if host == "asana" else str(payload.get("view_url") or ""),
+        )
+        app.store.add(attachment)
+    return Response.json({"data": {"gid": attachment.gid, "name": name, "host": host}})
+
+
 def _options(app: AsanaSandbox, payload: dict) -> Response:
     for name in payload:
         if name not in ("token_lifetime", "rotate_refresh_tokens"):
@@ -110,6 +136,7 @@ _ACTIONS = {
     "issue_token": _issue_token,
     "change_task": _change_task,
     "task": _task,
+    "attachment_add": _attachment_add,
     "options": _options,
     "webhooks": _webhooks,
 }

@@ -1,0 +1,205 @@
+"""Issue 6 end to end against both simulators: a team admin registers the Jira server in the
+console and sets up the Application Link through the sandbox; a member authorises Jira through
+OAuth 1.0a, creates a linked Jira issue from an Asana card with one Asana-hosted and one
+external attachment; the issue has the one file, the link is reported as skipped; reconnecting
+the server keeps the link; a second server for the team is refused."""
+
+import base64
+import html
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from approvals.catalog import IntegrationKey
+from approvals.models import Installation
+from cards.models import Board
+from integrations.jira_server import errors
+from integrations.jira_server.keys import public_key_body
+from integrations.models import JiraIssueLink, JiraServerConnection
+from integrations.sandbox.asana.seed import ADA, WEBSITE_PROJECT, WEBSITE_TASK_FIRST
+from tests.fixtures.asana import asana_oauth_tokens
+from tests.integrations.jira_server.conftest import connect_jira
+from tokens.models import ConnectedAccount
+
+pytestmark = pytest.mark.django_db
+
+TASK = str(int(WEBSITE_TASK_FIRST) + 1)  # no attachments in the seed
+REPORT = b"%PDF-1.4 quarterly report\n"
+ADD = reverse("admin:integrations_jiraserverconnection_add")
+
+
+@pytest.fixture
+def asana(settings, asana_sandbox):
+    settings.ASANA_API_URL = asana_sandbox.url("/api/1.0")
+    settings.ASANA_OAUTH_URL = asana_sandbox.url("/-/")
+    settings.ASANA_APP_URL = "https://app.asana.com"
+    asana_sandbox.reset()
+    asana_sandbox.control("attachment_add", parent=TASK, name="report.pdf", host="asana",
+                          content_base64=base64.b64encode(REPORT).decode(),
+                          content_type="application/pdf")
+    asana_sandbox.control("attachment_add", parent=TASK, name="Mockups", host="dropbox",
+                          view_url="https://www.dropbox.com/s/abc/Mockups.fig")
+    yield asana_sandbox
+    asana_sandbox.reset()
+
+
+@pytest.fixture
+def installed(team, admin):
+    for integration in (IntegrationKey.ASANA, IntegrationKey.JIRA_SERVER):
+        Installation.objects.create(team=team, integration=integration, installed_by=admin)
+
+
+def connect_asana(asana, *, user, team) -> ConnectedAccount:
+    from integrations.asana.oauth import SCOPES
+
+    body = asana_oauth_tokens(asana, user_gid=ADA, scope=" ".join(SCOPES))
+    return ConnectedAccount.objects.create(
+        user=user, team=team, integration=IntegrationKey.ASANA,
+        access_token=body["access_token"], refresh_token=body["refresh_token"],
+        expires_at=timezone.now() + timedelta(seconds=int(body["expires_in"])),
+        scopes=" ".join(SCOPES), provider_account_id=body["data"]["gid"],
+    )
+
+
+def api(user) -> APIClient:
+    client = APIClient(REMOTE_ADDR="127.0.6.1")
+    client.force_login(user)
+    return client
+
+
+def console_register(console, team, base_url: str):
+    return console.post(ADD, {"team": team.pk, "base_url": base_url})
+
+
+def console_applink(console, connection):
+    return reverse("admin:integrations_jiraserverconnection_applink", args=[connection.pk])
+
+
+def test_linked_issue_from_an_asana_card_end_to_end(client, team, admin, member, jira, asana,
+                                                    installed):
+    console = type(client)()
+    console.force_login(admin)
+
+    # The team admin registers the server; the check runs at once.
+    response = console_register(console, team, jira.base_url)
+    assert response.status_code == 302, html.unescape(response.content.decode())[:3000]
+    connection = JiraServerConnection.objects.get(team=team)
+    assert connection.status == JiraServerConnection.Status.COMPATIBLE
+    assert connection.server_version == "8.5.0"
+
+    # The Application Link page shows the values for Jira, and registers them in the sandbox.
+    page = html.unescape(console.get(console_applink(console, connection)).content.decode())
+    assert connection.consumer_key in page
+    assert public_key_body(connection.public_key_pem) in page
+    assert "http://testserver/integrations/jira_server/callback" in page
+    assert "Register with the sandbox" in page
+    console.post(console_applink(console, connection), {"action": "sandbox"})
+    connection.refresh_from_db()
+    assert connection.status == JiraServerConnection.Status.ACTIVE
+
+    # A member connects Asana and authorises Jira through OAuth 1.0a.
+    connect_asana(asana, user=member, team=team)
+    connect_jira(client, member, jira, jira_user="alice")
+
+    # The member imports the Asana task as a card.
+    board = Board.objects.create(team=team, name="Website", created_by=member)
+    imported = api(member).post(
+        f"/api/v1/boards/{board.pk}/cards/",
+        {"url": f"https://app.asana.com/0/{WEBSITE_PROJECT}/{TASK}"}, format="json")
+    assert imported.status_code in (200, 201), imported.content
+    card_id = (imported.json().get("cards") or [imported.json()])[0]["id"]
+    task = asana.control("task", gid=TASK)["data"]
+
+    # The form comes from createmeta.
+    form = api(member).get(f"/api/v1/cards/{card_id}/jira-issue", {"project": "TEST"})
+    assert form.status_code == 200, form.content
+    (test_project,) = form.json()["projects"]
+    assert {t["name"] for t in test_project["issue_types"]} == {"Task", "Bug", "Story"}
+
+    # The member creates the linked issue.
+    created = api(member).post(f"/api/v1/cards/{card_id}/jira-issue",
+                               {"project": "TEST", "issue_type": "Task"}, format="json")
+    assert created.status_code == 201, created.content
+    body = created.json()
+    key = body["issue"]["key"]
+    assert body["issue"]["url"] == f"{jira.base_url}/browse/{key}"
+    assert [a["name"] for a in body["attachments"]["copied"]] == ["report.pdf"]
+    (skipped,) = body["attachments"]["skipped"]
+    assert skipped["name"] == "Mockups" and skipped["host"] == "dropbox"
+    assert skipped["url"] == "https://www.dropbox.com/s/abc/Mockups.fig"
+    assert skipped["reason"] == errors.ATTACHMENT_LINK_SKIPPED.format(host="dropbox")
+    assert body["attachments"]["failed"] == []
+
+    # In Jira: the issue with the task's title and description, and the one file.
+    issue = next(i for i in jira.control("issues")["data"] if i["key"] == key)
+    assert issue["summary"] == task["name"]
+    assert task["notes"] in issue["description"]
+    assert task["permalink_url"] in issue["description"]
+    assert issue["reporter"] == "alice"
+    (stored,) = jira.control("attachments", issue=key)["data"]
+    assert stored["filename"] == "report.pdf"
+    assert base64.b64decode(stored["content_base64"]) == REPORT
+    upload = [r for r in jira.requests(f"/rest/api/2/issue/{key}/attachments")]
+    assert upload[0]["headers"]["x-atlassian-token"] == "no-check"
+
+    # The link is stored and shown on the card.
+    assert JiraIssueLink.objects.filter(team=team, asana_task_gid=TASK,
+                                        jira_issue_key=key).count() == 1
+    card = api(member).get(f"/api/v1/cards/{card_id}").json()
+    assert [link["jira_issue_key"] for link in card["jira_issues"]] == [key]
+
+    # Reconnecting the same server keeps the link: registering it again...
+    assert console_register(console, team, jira.base_url + "/").status_code == 302
+    assert JiraServerConnection.objects.get(team=team).pk == connection.pk
+    assert [i["jira_issue_key"] for i in
+            api(member).get(f"/api/v1/cards/{card_id}").json()["jira_issues"]] == [key]
+    # ...and removing the connection and registering the server afresh.
+    delete = reverse("admin:integrations_jiraserverconnection_delete", args=[connection.pk])
+    assert console.post(delete, {"post": "yes"}).status_code == 302
+    assert not JiraServerConnection.objects.exists()
+    assert console_register(console, team, jira.base_url).status_code == 302
+    assert [i["jira_issue_key"] for i in
+            api(member).get(f"/api/v1/cards/{card_id}").json()["jira_issues"]] == [key]
+
+    # A second server for the same team is refused with a clear message.
+    refused = console_register(console, team, "https://jira.other.example")
+    text = html.unescape(refused.content.decode())
+    assert refused.status_code == 200
+    assert errors.SECOND_SERVER_REFUSED.format(
+        team=team.name, current=jira.base_url, requested="https://jira.other.example") in text
+    assert JiraServerConnection.objects.filter(team=team).count() == 1
+
+
+def test_a_linked_issue_needs_an_asana_card(team, member, jira, installed, connection):
+    board = Board.objects.create(team=team, name="Ops")
+    card = board.cards.create(provider=IntegrationKey.JIRA_SERVER, external_id="TEST-1",
+                              url=f"{jira.base_url}/browse/TEST-1", title="Jira card")
+    response = api(member).post(f"/api/v1/cards/{card.pk}/jira-issue", {"project": "TEST"},
+                                format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "not_supported"
+
+
+def test_a_linked_issue_without_a_registered_server_says_so(team, member, installed):
+    board = Board.objects.create(team=team, name="Ops")
+    card = board.cards.create(provider=IntegrationKey.ASANA, external_id=TASK,
+                              url="https://app.asana.com/0/0/1", title="Asana card")
+    response = api(member).post(f"/api/v1/cards/{card.pk}/jira-issue", {"project": "TEST"},
+                                format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["message"] == errors.NOT_SET_UP.format(team=team.name)
+
+
+def test_another_team_cannot_create_an_issue_from_our_card(team, jira, installed):
+    from tests.factories import make_member, make_team
+
+    board = Board.objects.create(team=team, name="Ops")
+    card = board.cards.create(provider=IntegrationKey.ASANA, external_id=TASK,
+                              url="https://app.asana.com/0/0/1", title="Asana card")
+    outsider = make_member(make_team("Globex"))
+    response = api(outsider).post(f"/api/v1/cards/{card.pk}/jira-issue", {"project": "TEST"},
+                                  format="json")
+    assert response.status_code == 404

@@ -32,7 +32,7 @@ class JiraServerConnection(models.Model):
     team = models.OneToOneField(
         "approvals.Team", on_delete=models.CASCADE, related_name="jira_server_connection"
     )
-    base_url = models.URLField(max_length=500)
+    base_url = models.CharField(max_length=500)  # normalised by links.normalize_base_url
     consumer_key = models.CharField(max_length=100, unique=True)
     public_key_pem = models.TextField()
     private_key_pem = EncryptedTextField(null=True)
@@ -67,7 +67,7 @@ class JiraIssueLink(models.Model):
     team = models.ForeignKey(
         "approvals.Team", on_delete=models.CASCADE, related_name="jira_issue_links"
     )
-    base_url = models.URLField(max_length=500)  # normalised, as on the connection
+    base_url = models.CharField(max_length=500)  # normalised, as on the connection
     asana_task_gid = models.CharField(max_length=64)
     jira_issue_key = models.CharField(max_length=100)
     jira_issue_id = models.CharField(max_length=32, blank=True)

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             name='JiraServerConnection',
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('base_url', models.URLField(max_length=500)),
+                ('base_url', models.CharField(max_length=500)),
                 ('consumer_key', models.CharField(max_length=100, unique=True)),
                 ('public_key_pem', models.TextField()),
                 ('private_key_pem', tokens.fields.EncryptedTextField(null=True)),
@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
             name='JiraIssueLink',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('base_url', models.URLField(max_length=500)),
+                ('base_url', models.CharField(max_length=500)),
                 ('asana_task_gid', models.CharField(max_length=64)),
                 ('jira_issue_key', models.CharField(max_length=100)),
                 ('jira_issue_id', models.CharField(blank=True, max_length=32)),

@@ -6,7 +6,7 @@ library works against it; the seed instance is described in `seed.py`.
 
 Provider endpoints:
 - `GET /rest/api/2/serverInfo` (anonymous allowed), `myself`, `project`, `project/{key}`,
-  `issue/createmeta` (before 9.0), `issue/createmeta/{project}/issuetypes[/{id}]` (8.4 on),
+  `search` (a JQL subset, see search.py), `issue/createmeta` (before 9.0), `issue/createmeta/{project}/issuetypes[/{id}]` (8.4 on),
   `POST issue`, `GET|PUT issue/{idOrKey}`, `POST issue/{idOrKey}/attachments`,
   `GET attachment/{id}`, `GET /secure/attachment/{id}/{filename}`;
 - `POST /plugins/servlet/oauth/request-token`, `GET|POST /plugins/servlet/oauth/authorize` (the

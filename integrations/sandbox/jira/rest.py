@@ -34,6 +34,7 @@ from .representations import (
     myself_json,
     project_json,
 )
+from .search import search
 
 if TYPE_CHECKING:
     from .app import JiraSandbox
@@ -102,6 +103,7 @@ class RestApi:
                 f"{API}/issue/createmeta/(?P<project>[^/]+)/issuetypes/(?P<type_id>[^/]+)",
                 self.createmeta_fields,
             ),
+            ("GET", f"{API}/search", lambda request, user: search(self.app, request, user)),
             ("POST", f"{API}/issue", self.create_issue),
             ("GET", f"{API}/issue/(?P<id_or_key>[^/]+)", self.get_issue),
             ("PUT", f"{API}/issue/(?P<id_or_key>[^/]+)", self.edit_issue),

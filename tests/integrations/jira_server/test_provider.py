@@ -145,3 +145,17 @@ def test_an_attachment_is_downloaded_with_the_user_s_token(provider, alice):
 
 def test_projects_are_the_picker_s_containers(provider, alice):
     assert {c["id"] for c in provider.list_containers(alice, workspace_id="")} == {"TEST", "OPS"}
+
+
+def test_a_project_s_issues_are_listed_a_page_at_a_time(provider, alice):
+    first = provider.list_tickets(alice, container_id="TEST", limit=2)
+    assert len(first.items) == 2 and first.next_cursor == "2"
+    second = provider.list_tickets(alice, container_id="TEST", cursor=first.next_cursor, limit=2)
+    assert second.next_cursor is None
+    keys = {t.external_id for t in first.items + second.items}
+    assert keys == {"TEST-1", "TEST-2", "TEST-3"}
+
+
+def test_listing_filters_by_text(provider, alice):
+    page = provider.list_tickets(alice, container_id="TEST", query="safari")
+    assert [t.external_id for t in page.items] == ["TEST-2"]

@@ -9,7 +9,11 @@ from rest_framework.response import Response
 
 from cards import errors, services
 from cards.api.base import ConduitApi
-from cards.api.serializers import CardOutputSerializer, CardWithLinksOutputSerializer
+from cards.api.serializers import (
+    CardOutputSerializer,
+    CardWithLinksOutputSerializer,
+    JiraIssueLinkSerializer,
+)
 from cards.models import TITLE_MAX_LENGTH
 from cards.selectors import card_get
 
@@ -69,13 +73,30 @@ class JiraIssueCreateApi(ConduitApi):
     copies Asana-hosted attachments, skips and lists links to other services, stores the link.
     """
 
+    class FormOutputSerializer(serializers.Serializer):
+        projects = serializers.ListField(
+            child=serializers.DictField(),
+            help_text="[{key, name, issue_types: [{id, name, fields: [{id, name, required, "
+                      "type, allowed_values}]}]}]; fields only with ?project=",
+        )
+        title = serializers.CharField()
+        description = serializers.CharField()
+        linked_issues = JiraIssueLinkSerializer(many=True)
+
+    class CreatedOutputSerializer(serializers.Serializer):
+        issue = serializers.DictField(help_text="{key, url, title, status}")
+        link = JiraIssueLinkSerializer()
+        attachments = serializers.DictField(
+            help_text="{copied: [...], skipped: [{name, host, url, reason}], failed: [...]}"
+        )
+
     class InputSerializer(serializers.Serializer):
         project = serializers.CharField(max_length=100, help_text="Jira project key")
         issue_type = serializers.CharField(required=False, allow_blank=True, max_length=100,
                                            help_text="Issue type id or name (default Task)")
         fields = serializers.DictField(required=False, help_text="Values of required fields")
 
-    @extend_schema(responses={200: serializers.DictField()}, operation_id="cards_jira_issue_form")
+    @extend_schema(responses=FormOutputSerializer, operation_id="cards_jira_issue_form")
     def get(self, request: Request, card_id: int) -> Response:
         from integrations.jira_server.linked_issues import linked_issue_form
 
@@ -85,7 +106,7 @@ class JiraIssueCreateApi(ConduitApi):
                                  source_ip=self.source_ip(request))
         return Response(form)
 
-    @extend_schema(request=InputSerializer, responses={201: serializers.DictField()},
+    @extend_schema(request=InputSerializer, responses={201: CreatedOutputSerializer},
                    operation_id="cards_jira_issue_create")
     def post(self, request: Request, card_id: int) -> Response:
         from integrations.jira_server.linked_issues import linked_issue_create

@@ -1,5 +1,6 @@
 """Output shapes shared by several API views."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cards.models import CardWidget
@@ -16,6 +17,15 @@ class CardOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class JiraIssueLinkSerializer(serializers.Serializer):
+    """An Asana task <-> Jira issue link (integrations.jira_server.selectors.issue_link_json)."""
+
+    asana_task_gid = serializers.CharField()
+    jira_issue_key = serializers.CharField()
+    url = serializers.CharField()
+    created_at = serializers.CharField()
+
+
 class CardWithLinksOutputSerializer(CardOutputSerializer):
     """One card, with the Jira issues created from it (Asana cards; empty otherwise)."""
 
@@ -25,6 +35,7 @@ class CardWithLinksOutputSerializer(CardOutputSerializer):
         fields = [*CardOutputSerializer.Meta.fields, "jira_issues"]
         read_only_fields = fields
 
+    @extend_schema_field(JiraIssueLinkSerializer(many=True))
     def get_jira_issues(self, card: CardWidget) -> list[dict]:
         from integrations.jira_server.selectors import issue_link_json, issue_links_for_tasks
 

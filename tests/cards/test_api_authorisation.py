@@ -49,7 +49,7 @@ MATRIX = [
     ("get", "/api/v1/cards/{card}/details", None,
      dict(anonymous=401, outsider=404, member=200, admin=409, support=404, bearer_read=200)),
     ("post", "/api/v1/cards/{card}/jira-issue", None,
-     dict(anonymous=401, outsider=404, member=501, admin=501, support=404, bearer_read=403)),
+     dict(anonymous=401, outsider=404, member=400, admin=400, support=404, bearer_read=403)),
     ("get", "/api/v1/schema/", None,
      dict(anonymous=401, outsider=200, member=200, admin=200, support=200, bearer_read=200)),
 ]

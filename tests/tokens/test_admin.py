@@ -1,0 +1,77 @@
+"""Connected accounts in the governance console: scoped, "present" only, revoke with a
+confirmation page."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
+
+from approvals.models import AuditEvent
+from tests.factories import make_admin, make_support, make_team
+from tests.tokens.lifecycle_fixtures import make_connected_account
+from tokens.admin import REVOKED_COUNT
+from tokens.models import ConnectedAccount
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:tokens_connectedaccount_changelist")
+
+
+@pytest.fixture
+def account(asana, asana_team):
+    account, _ = make_connected_account(asana, user=asana_team.member, team=asana_team.team)
+    return account
+
+
+def secrets_of(account: ConnectedAccount) -> list[str]:
+    return [account.access_token, account.refresh_token]
+
+
+def test_support_sees_present_and_expiry_never_a_token(client, account):
+    client.force_login(make_support())
+    listing = client.get(CHANGELIST).content.decode()
+    change = client.get(
+        reverse("admin:tokens_connectedaccount_change", args=[account.pk])).content.decode()
+    for page in (listing, change):
+        assert "alice" in page and "present" in page
+        for secret in secrets_of(account):
+            assert secret not in page
+            assert secret[-6:] not in page  # not even a suffix
+
+
+def test_team_admin_sees_own_team_accounts_only(client, account):
+    other_admin = make_admin(make_team("Globex"), "globex-admin")
+    client.force_login(other_admin)
+    assert "alice" not in client.get(CHANGELIST).content.decode()
+    change = client.get(reverse("admin:tokens_connectedaccount_change", args=[account.pk]))
+    assert change.status_code == 302
+
+
+def test_revoke_tokens_asks_for_confirmation_then_revokes(client, asana, account,
+                                                          django_capture_on_commit_callbacks):
+    client.force_login(make_support())
+    selection = {"action": "revoke_tokens", "_selected_action": [str(account.pk)]}
+    confirm = client.post(CHANGELIST, selection)
+    assert confirm.status_code == 200
+    assert "Yes, revoke tokens" in confirm.content.decode()
+    assert ConnectedAccount.objects.filter(pk=account.pk).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(CHANGELIST, {**selection, "apply": "1"}, follow=True)
+    assert REVOKED_COUNT.format(count=1) in done.content.decode()
+    assert not ConnectedAccount.objects.exists()
+    assert len(asana.requests("/-/oauth_revoke")) == 1
+    assert AuditEvent.objects.get(action="account.revoke").metadata["reason"] == "console"
+
+
+def test_team_admin_of_another_team_cannot_revoke(client, account):
+    client.force_login(make_admin(make_team("Globex")))
+    client.post(CHANGELIST, {"action": "revoke_tokens", "_selected_action": [str(account.pk)],
+                             "apply": "1"})
+    assert ConnectedAccount.objects.filter(pk=account.pk).exists()
+
+
+def test_oauth_toolkit_token_admins_are_not_in_the_console():
+    for model in (AccessToken, RefreshToken, Grant, IDToken):
+        assert not admin.site.is_registered(model)

@@ -26,6 +26,7 @@ from cards.provider_calls import (
     provider_for,
 )
 from cards.selectors import integration_name
+from config.errors import ApplicationError
 from integrations.providers import NewTicket, Page, Ticket, TicketChanges, parse_any_link
 
 STORED_FIELDS = ("url", "title", "description", "assignee_name", "assignee_email", "status",
@@ -275,8 +276,8 @@ def card_update(
         raise errors.NothingToChange(errors.NOTHING_TO_CHANGE)
     integration = card.provider
     provider = provider_for(integration)
-    account = account_for(user=acting_user, team=card.board.team, integration=integration)
     try:
+        account = account_for(user=acting_user, team=card.board.team, integration=integration)
         ticket = provider_call(
             account=account, integration=integration,
             call=lambda credentials: provider.update_ticket(credentials, card.external_id, changes),
@@ -286,7 +287,9 @@ def card_update(
         card.sync_error = error.message
         card.save(update_fields=["sync_error"])
         raise
-    except errors.NeedsConnection as error:
+    except ApplicationError as error:
+        # Not connected, or the account needs reconnecting: the tool was not asked, the card is
+        # unchanged, and the values come back for the retry after connecting.
         error.detail = {**error.detail, "submitted": submitted}
         raise
     return _card_refresh(card=card, ticket=ticket)

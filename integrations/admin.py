@@ -13,6 +13,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -114,9 +115,14 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
             acting_user=request.user, source_ip=client_ip(request),
         )
         obj.pk = connection.pk
-        report = services.connection_check(connection=connection, acting_user=request.user,
-                                           source_ip=client_ip(request))
-        self._report_message(request, report)
+
+        def check() -> None:
+            # After the registration commits: no row lock is held while Jira is asked.
+            report = services.connection_check(connection=connection, acting_user=request.user,
+                                               source_ip=client_ip(request))
+            self._report_message(request, report)
+
+        transaction.on_commit(check)
 
     def add_view(self, request, form_url="", extra_context=None):
         try:

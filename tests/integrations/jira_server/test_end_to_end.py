@@ -79,12 +79,13 @@ def console_applink(console, connection):
 
 
 def test_linked_issue_from_an_asana_card_end_to_end(client, team, admin, member, jira, asana,
-                                                    installed):
+                                                    installed, django_capture_on_commit_callbacks):
     console = type(client)()
     console.force_login(admin)
 
-    # The team admin registers the server; the check runs at once.
-    response = console_register(console, team, jira.base_url)
+    # The team admin registers the server; the check runs once the registration is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = console_register(console, team, jira.base_url)
     assert response.status_code == 302, html.unescape(response.content.decode())[:3000]
     connection = JiraServerConnection.objects.get(team=team)
     assert connection.status == JiraServerConnection.Status.COMPATIBLE

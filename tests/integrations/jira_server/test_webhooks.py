@@ -125,3 +125,14 @@ def test_the_secret_is_compared_in_constant_time_and_an_empty_one_never_matches(
     assert not webhooks.secret_matches("abc", "abd")
     assert not webhooks.secret_matches(None, "")
     assert not webhooks.secret_matches("", "")
+
+
+@pytest.mark.django_db
+def test_a_refused_delivery_is_logged_without_the_secret(client, connection, caplog):
+    hook = webhooks.hook_id(connection.pk, connection.webhook_secret)
+    with caplog.at_level("INFO"):
+        response = client.post(f"/webhooks/jira/{hook}", b"{not json",
+                               content_type="application/json")
+    assert response.status_code == 400
+    assert "body is not JSON" in caplog.text
+    assert connection.webhook_secret not in caplog.text

@@ -58,3 +58,47 @@ def test_the_picker_browses_the_server_its_projects_and_their_issues(api, jira, 
     assert {p["id"] for p in projects} == {"TEST", "OPS"}
     issues = api.get(picker, {"workspace": workspace["id"], "project": "OPS"}).json()["items"]
     assert [i["id"] for i in issues] == ["OPS-1"]
+
+
+def imported_card(api, board, jira) -> int:
+    response = api.post(f"/api/v1/boards/{board.pk}/cards/",
+                        {"url": f"{jira.base_url}/browse/TEST-1"}, format="json")
+    return (response.json().get("cards") or [response.json()])[0]["id"]
+
+
+def test_jira_answering_html_tells_the_user_a_proxy_intercepts_it(api, board, jira):
+    card_id = imported_card(api, board, jira)
+    jira.control("html_mode", enabled=True)
+    response = api.get(f"/api/v1/cards/{card_id}/details")
+    error = response.json()["error"]
+    assert response.status_code == 502
+    assert "HTML page" in error["message"] and "instead of JSON" in error["message"]
+    assert "/plugins/servlet/oauth/ and /rest/" in error["message"]
+
+
+def test_a_replaced_public_key_in_jira_names_signature_invalid(api, board, jira,
+                                                                linked_connection):
+    from tests.fixtures.jira import generate_rsa_key_pair
+
+    card_id = imported_card(api, board, jira)
+    jira.control("applinks", consumer_key=linked_connection.consumer_key, name="Conduit",
+                 public_key=generate_rsa_key_pair().public_pem)
+    response = api.get(f"/api/v1/cards/{card_id}/details")
+    message = response.json()["error"]["message"]
+    assert response.status_code == 502
+    assert "oauth_problem=signature_invalid" in message
+    assert "Public Key in Jira's Application Link" in message
+
+
+def test_a_token_revoked_in_jira_asks_the_user_to_reconnect(api, board, jira, member):
+    from tokens.models import ConnectedAccount
+
+    card_id = imported_card(api, board, jira)
+    account = ConnectedAccount.objects.get(user=member, integration="jira_server")
+    jira.control("token_revoke", access_token=account.access_token)
+    response = api.get(f"/api/v1/cards/{card_id}/details")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "needs_reconnect"
+    assert "Reconnect Jira Server" in response.json()["error"]["message"]
+    account.refresh_from_db()
+    assert account.status == ConnectedAccount.Status.NEEDS_RECONNECT

@@ -273,6 +273,14 @@ def account_refresh(
     raise AccountNeedsReconnect. 5xx, 429 and timeouts keep every token, count a failure and
     raise the retryable ApiError for the caller to retry.
     """
+    refreshed, _ = _refresh(account=account, force=force, within_seconds=within_seconds)
+    return refreshed
+
+
+def _refresh(
+    *, account: ConnectedAccount, force: bool, within_seconds: float | None
+) -> tuple[ConnectedAccount, bool]:
+    """account_refresh, also saying whether this call obtained the new token."""
     # Named like the secret it holds, so error reporters scrub it from frame variables.
     access_token = account.access_token
     margin = token_settings.TOKEN_REFRESH_MARGIN_SECONDS if within_seconds is None else within_seconds
@@ -285,9 +293,9 @@ def account_refresh(
         if locked is None or locked.status != Status.ACTIVE or not locked.has_credentials:
             raise _needs_reconnect(locked or account)
         if locked.access_token != access_token:
-            return locked
+            return locked, False
         if not force and not _expires_within(locked, margin):
-            return locked
+            return locked, False
         if not locked.refresh_token:
             # OAuth 1.0a (Jira) or a provider that gave no refresh token: only a reconnect helps.
             _mark_needs_reconnect(locked, reason="no_refresh_token")
@@ -315,7 +323,7 @@ def account_refresh(
                 locked.last_refreshed_at = timezone.now()
                 locked.consecutive_failures = 0
                 locked.save()
-                return locked
+                return locked, True
             if not isinstance(failure, errors.AccountNeedsReconnect):
                 locked.consecutive_failures += 1
                 locked.save(update_fields=["consecutive_failures", "updated_at"])
@@ -327,13 +335,12 @@ def account_refresh_by_id(*, account_id: Any, within_seconds: float | None = Non
     account = ConnectedAccount.objects.filter(pk=account_id).first()
     if account is None or account.status != Status.ACTIVE or not account.refresh_token:
         return "gone"
-    access_token = account.access_token
-    refreshed = account_refresh(
-        account=account,
+    _, refreshed = _refresh(
+        account=account, force=False,
         within_seconds=token_settings.TOKEN_REFRESH_WINDOW_SECONDS
         if within_seconds is None else within_seconds,
     )
-    return "refreshed" if refreshed.access_token != access_token else "fresh"
+    return "refreshed" if refreshed else "fresh"
 
 
 def account_credentials(account: ConnectedAccount) -> Credentials:

@@ -21,4 +21,5 @@ urlpatterns = [
     path("webhooks/", include("cards.webhook_urls")),
     path("webhooks/jira/", include("integrations.jira_server.urls")),
     path("o/", include("cards.oauth_urls")),
+    path("", include("cards.urls")),
 ]

@@ -1,0 +1,87 @@
+/* The board page (templates/cards/board.html): the paste box, the import picker, the create
+   form and the card edit dialog, all over the REST API v1. Loaded as a module from this origin:
+   the page has no inline script (CSP script-src 'self'). */
+
+import { api } from "./board.api.js";
+import { board, el, renderProblem, flash, busy } from "./board.ui.js";
+import { addPreview, upsertCard, webUrl } from "./board.cards.js";
+import { Picker } from "./board.picker.js";
+import { CreateTask } from "./board.create.js";
+import { CardDialog } from "./board.dialog.js";
+
+const context = board();
+
+/* The paste box: "Unfurl" makes a link preview, "Add as card" imports the task. Whatever the
+   answer, a refused link stays in the box so it can be fixed or tried again. */
+function setUpPasteBox() {
+  const form = document.getElementById("paste-form");
+  const input = document.getElementById("paste-url");
+  const unfurlButton = document.getElementById("paste-unfurl");
+  const importButton = document.getElementById("paste-import");
+  const result = document.getElementById("paste-result");
+
+  async function send(kind) {
+    const url = input.value.trim();
+    if (!url) {
+      renderProblem(result, { status: 400, data: { error: { code: "empty", message: "Paste a task link first." } } }, context, "paste-error");
+      input.focus();
+      return;
+    }
+    const button = kind === "unfurl" ? unfurlButton : importButton;
+    busy(button, true, kind === "unfurl" ? "Unfurling…" : "Adding…");
+    result.replaceChildren();
+    const answer = await api("POST", `boards/${context.id}/${kind === "unfurl" ? "unfurls" : "cards"}/`, { url });
+    busy(button, false);
+    if (!answer.ok || answer.status === 202) {
+      renderProblem(result, answer, context, "paste-error");
+      return;
+    }
+    input.value = "";
+    if (kind === "unfurl") {
+      const preview = answer.data;
+      addPreview(preview, context);
+      const href = webUrl(preview.url);
+      result.replaceChildren(el("div", { class: "unfurl", "data-testid": "paste-preview" }, [
+        el("span", { class: `provider provider-${preview.provider}`, text: context.name(preview.provider) }),
+        href ? el("a", { href, target: "_blank", rel: "noopener noreferrer", text: preview.title }) : preview.title,
+      ]));
+    } else {
+      const [card] = answer.data.cards;
+      upsertCard(card, context);
+      flash(`“${card.title}” added to the board.`);
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    send("unfurl");
+  });
+  importButton.addEventListener("click", () => send("import"));
+  // Pasting a link unfurls it at once; typing waits for the button.
+  input.addEventListener("paste", () => {
+    setTimeout(() => {
+      if (/^https?:\/\/\S+$/i.test(input.value.trim())) send("unfurl");
+    }, 0);
+  });
+}
+
+function setUpDialogs() {
+  const openImport = document.getElementById("open-import");
+  const openCreate = document.getElementById("open-create");
+  const cardDialog = new CardDialog(context);
+  if (!openImport.disabled) {
+    const picker = new Picker(context);
+    openImport.addEventListener("click", () => picker.open());
+  }
+  if (!openCreate.disabled) {
+    const create = new CreateTask(context);
+    openCreate.addEventListener("click", () => create.open());
+  }
+  document.getElementById("cards").addEventListener("click", (event) => {
+    const opener = event.target.closest(".card-open");
+    if (opener) cardDialog.open(opener.dataset.cardId);
+  });
+}
+
+setUpPasteBox();
+setUpDialogs();

@@ -51,7 +51,7 @@ export class CreateTask {
     });
     busy(this.submit, false);
     if (!result.ok || result.status === 202) {
-      renderProblem(this.problem, result, this.context, "create-error");
+      renderProblem(this.problem, result, this.context, "create-error", { newTab: true });
       return;
     }
     const [card] = result.data.cards;

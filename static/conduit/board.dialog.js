@@ -118,7 +118,7 @@ export class CardDialog {
       this.details.replaceChildren(el("p", { class: "banner-warn", "data-testid": "card-no-access", text: error.message }));
     } else {
       const cardContext = { ...this.context, name: (key) => this.context.name(key || this.card?.provider || "") };
-      this.details.replaceChildren(problemNode(result, cardContext, "card-details-error"));
+      this.details.replaceChildren(problemNode(result, cardContext, "card-details-error", { newTab: true }));
     }
   }
 
@@ -215,7 +215,7 @@ export class CardDialog {
     const detail = error.detail || {};
     if (detail.connect_url) {
       const cardContext = { ...this.context, name: (key) => this.context.name(key || this.card?.provider || "") };
-      const prompt = problemNode(result, cardContext);
+      const prompt = problemNode(result, cardContext, "card-error-prompt", { newTab: true });
       const link = prompt.querySelector("a");
       this.errorConnect.replaceChildren(link);
       show(this.errorConnect, true);

@@ -56,8 +56,9 @@ function fieldErrors(detail) {
   return items;
 }
 
-/* The node that says what happened to a request that did not simply succeed. */
-export function problemNode(result, context, testid = "error-banner") {
+/* The node that says what happened to a request that did not simply succeed. `newTab` opens
+   the connect link in a new tab: a dialog holding typed text stays as it is, ready to retry. */
+export function problemNode(result, context, testid = "error-banner", { newTab = false } = {}) {
   const data = result.data || {};
   if (result.status === 202 && data.install_request) {
     return el("div", { class: "banner-info", role: "status", "data-testid": "install-requested" }, [
@@ -68,11 +69,14 @@ export function problemNode(result, context, testid = "error-banner") {
   const detail = error.detail || {};
   if (detail.connect_url) {
     const name = context.name(detail.integration || "");
-    let label = error.code === "needs_reconnect" ? `Reconnect ${name}` : `Connect your ${name} account`;
-    if (!name) label = error.code === "needs_reconnect" ? "Reconnect" : "Connect your account";
+    const verb = error.code === "needs_reconnect" ? "Reconnect" : "Connect";
+    const label = `${verb} ${name || "your account"}${newTab ? " (new tab)" : ""}`;
     return el("div", { class: "banner-warn connect-prompt", role: "alert", "data-testid": "connect-prompt" }, [
       el("p", { text: error.message }),
-      el("a", { class: "button small", href: connectHref(detail.connect_url, context), "data-testid": "connect-link", text: label }),
+      el("a", {
+        class: "button small", href: connectHref(detail.connect_url, context), "data-testid": "connect-link",
+        target: newTab ? "_blank" : null, rel: newTab ? "noopener" : null, text: label,
+      }),
     ]);
   }
   const children = [el("p", { text: error.message })];
@@ -87,8 +91,8 @@ export function problemNode(result, context, testid = "error-banner") {
   return el("div", { class: "banner-error", role: "alert", "data-testid": testid, "data-code": error.code }, children);
 }
 
-export function renderProblem(container, result, context, testid) {
-  container.replaceChildren(problemNode(result, context, testid));
+export function renderProblem(container, result, context, testid, options) {
+  container.replaceChildren(problemNode(result, context, testid, options));
 }
 
 let statusTimer = null;

@@ -23,9 +23,12 @@ SECRET_PATTERN = re.compile(
     r"((?:bearer|oauth|basic)\s+)?[^\s\"'&,;}]+"
 )
 REDACTED = "[redacted]"
+# Jira Server signs no webhook: its secret rides in the path, /webhooks/jira/<id>.<secret>.
+WEBHOOK_PATH_SECRET = re.compile(r"(/webhooks/jira/[^/.\s]+)\.[^/\s\"']+")
 
 
 def redact(text: str) -> str:
+    text = WEBHOOK_PATH_SECRET.sub(rf"\1.{REDACTED}", text)
     return SECRET_PATTERN.sub(lambda match: f"{match.group(1)}{match.group(2) or ''}{REDACTED}",
                               text)
 

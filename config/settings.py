@@ -304,6 +304,9 @@ USE_I18N = True
 USE_TZ = True
 
 # -- providers and egress (the apps read these through their own settings objects) -----------
+# The address users' browsers and the providers' webhooks reach Conduit at (Jira's Application
+# Link, OAuth callbacks, webhook targets); empty means "the address of the current request".
+CONDUIT_PUBLIC_URL = env("CONDUIT_PUBLIC_URL")
 ASANA_CLIENT_ID = env("ASANA_CLIENT_ID", "conduit-sandbox-client")
 ASANA_CLIENT_SECRET = env("ASANA_CLIENT_SECRET") or (
     "" if PRODUCTION else local_secret("asana_client_secret", lambda: secrets.token_urlsafe(32))

@@ -108,9 +108,8 @@ class Command(BaseCommand):
             [*manage, "sandbox", "asana", "--port", str(options["asana_port"]),
              "--option", f"app_url={asana}"],
             [*manage, "sandbox", "jira", "--port", str(options["jira_port"])],
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind",
-             f"127.0.0.1:{options['port']}", "--threads", "8", "--access-logfile", "-",
-             "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s'],
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi",
+             "--bind", f"127.0.0.1:{options['port']}", "--workers", "1", "--threads", "8"],
         ]
         processes = [
             subprocess.Popen(command, cwd=settings.BASE_DIR, env=environment)  # noqa: S603

@@ -51,7 +51,6 @@ def flow_begin(session: SessionBase, *, integration: str, team_id: int,
         "state": start.state,
         "verifier": start.verifier,
         "request_token": start.request_token,
-        "url": start.url,
         "next": next_url,
         "started_at": time.time(),
     }
@@ -85,7 +84,7 @@ def flow_take(session: SessionBase, *, integration: str, params: dict[str, str],
             errors.FLOW_STATE_MISMATCH.format(integration=provider_name), reason="state_mismatch"
         )
     start = AuthorizationStart(
-        url=stored.get("url", ""), state=stored["state"], verifier=stored.get("verifier", ""),
+        url="", state=stored["state"], verifier=stored.get("verifier", ""),
         request_token=stored.get("request_token", ""),
     )
     return Flow(integration=integration, team_id=int(stored["team"]), start=start,

@@ -1,8 +1,9 @@
 """The REST API v1, mounted at /api/v1/ (PRODUCT.md "REST API (v1) — the contract")."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from cards.api import boards, cards, integrations, me
+from cards.api.base import EndpointNotFoundApi
 from cards.api.docs import SchemaApi, api_docs
 
 app_name = "api-v1"
@@ -24,4 +25,6 @@ urlpatterns = [
          name="card-jira-issue"),
     path("schema/", SchemaApi.as_view(), name="schema"),
     path("docs/", api_docs, name="docs"),
+    # Last: unmatched API paths answer 404 in the error envelope (JSON), never the HTML page.
+    re_path(r"^.*$", EndpointNotFoundApi.as_view(), name="not-found"),
 ]

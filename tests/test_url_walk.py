@@ -8,12 +8,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 pytestmark = pytest.mark.django_db
 
 # Public by design: logging in, the load balancer's health check, provider webhooks (they
-# authenticate by signature, not by session), static assets.
+# authenticate by signature, not by session), Conduit's OAuth token endpoints, static assets.
 PUBLIC = [
     r"^login$",
     r"^healthz$",
     r"^admin/login/$",
     r"^webhooks/",
+    r"^o/(token|revoke_token)/$",  # OAuth 2.0 endpoints: they authenticate the client (RFC 6749)
     r"^static/",
 ]
 REFUSED = {301, 302, 401, 403, 405}

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHasReadWriteScope
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -25,6 +27,18 @@ from cards.api.schema import ConduitAutoSchema
 from cards.selectors import team_for_user
 
 
+class BearerTokenAuthentication(OAuth2Authentication):
+    """Conduit's bearer tokens, read only from the Authorization header (RFC 9700: never from a
+    body or a query). A request without one is not looked at, so an anonymous form POST is
+    "not authenticated" (401) rather than a parse error of a body nobody should read."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header.lower().startswith("bearer "):
+            return None
+        return super().authenticate(request)
+
+
 class BearerTokenHasReadWriteScope(BasePermission):
     """Bearer tokens need `read` (safe methods) or `write`; session users are not token-scoped."""
 
@@ -35,6 +49,9 @@ class BearerTokenHasReadWriteScope(BasePermission):
 
 
 class InstallRequestOutput(serializers.ModelSerializer):
+    # Plain text: the card's `provider` already names the integration enum in the schema.
+    integration = serializers.CharField(read_only=True)
+
     class Meta:
         model = InstallRequest
         fields = ["id", "integration", "status", "created_at"]
@@ -49,6 +66,7 @@ class InstallRequestedOutput(serializers.Serializer):
 
 
 class ConduitApiMixin:
+    authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, BearerTokenHasReadWriteScope]
     schema = ConduitAutoSchema()
 
@@ -86,3 +104,17 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+NO_SUCH_ENDPOINT = "There is no such endpoint in the API (or the id in the path is malformed)."
+
+
+@extend_schema(exclude=True)
+class EndpointNotFoundApi(ConduitApi):
+    """Everything under /api/v1/ that no route matches (a malformed id included) answers in the
+    error envelope, not with the site's HTML 404 page; anonymous callers still get 401 first."""
+
+    def _not_found(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise exceptions.NotFound(NO_SUCH_ENDPOINT)
+
+    get = post = put = patch = delete = options = head = _not_found

@@ -60,7 +60,8 @@ class BoardCardsApi(ConduitApi):
 
         url = serializers.CharField(required=False, max_length=URL_MAX_LENGTH,
                                     help_text="A task link to import.")
-        integration = serializers.ChoiceField(choices=IntegrationKey.choices, required=False)
+        integration = serializers.CharField(required=False, max_length=30,
+                                            help_text="asana or jira_server")
         external_ids = serializers.ListField(
             child=serializers.CharField(max_length=255), required=False, allow_empty=False,
             max_length=500,
@@ -70,6 +71,13 @@ class BoardCardsApi(ConduitApi):
             help_text="The project the external_ids are in: they are read from its task list.",
         )
         create = CreateSerializer(required=False)
+
+        def validate_integration(self, value: str) -> str:
+            if value not in IntegrationKey.values:
+                raise serializers.ValidationError(
+                    f"One of: {', '.join(IntegrationKey.values)}."
+                )
+            return value
 
         def validate(self, attrs: dict) -> dict:
             modes = [name for name in ("url", "external_ids", "create") if name in attrs]

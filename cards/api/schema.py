@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
@@ -60,3 +61,32 @@ class ConduitAutoSchema(AutoSchema):
                 body["description"] = description
                 responses[status_code] = body
         return responses
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Conduit-issued OAuth 2.0 tokens (authorization code + PKCE at /o/): GET needs `read`,
+    every other method `write`."""
+
+    target_class = "cards.api.base.BearerTokenAuthentication"
+    name = "oauth2"
+
+    def get_security_requirement(self, auto_schema: AutoSchema) -> dict[str, list[str]]:
+        from oauth2_provider.settings import oauth2_settings
+
+        safe = auto_schema.method.upper() in ("GET", "HEAD", "OPTIONS")
+        return {self.name: [oauth2_settings.READ_SCOPE if safe else oauth2_settings.WRITE_SCOPE]}
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
+        from oauth2_provider.settings import oauth2_settings
+
+        return {
+            "type": "oauth2",
+            "description": "Authorization code with PKCE (S256); tokens in the Authorization "
+                           "header only.",
+            "flows": {"authorizationCode": {
+                "authorizationUrl": "/o/authorize/",
+                "tokenUrl": "/o/token/",
+                "refreshUrl": "/o/token/",
+                "scopes": dict(oauth2_settings.SCOPES),
+            }},
+        }

@@ -55,7 +55,10 @@ class ConnectedAccount(models.Model):
 
     @property
     def has_credentials(self) -> bool:
-        return self.access_token is not None
+        """Whether an access token is stored, without decrypting it (lists ask this per row)."""
+        if "access_token" not in self.__dict__:
+            return self.access_token is not None  # deferred: load it
+        return self.__dict__["access_token"] not in (None, "")
 
 
 class ProviderRevocation(models.Model):

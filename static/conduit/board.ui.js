@@ -56,11 +56,22 @@ function fieldErrors(detail) {
   return items;
 }
 
+/* The integrations strip follows a request made from the paste box, the picker or a form. */
+function markInstallRequested(key) {
+  const chip = document.querySelector(`.integration-chip[data-integration="${CSS.escape(key || "")}"]`);
+  if (!chip || chip.dataset.status !== "not-installed") return;
+  chip.replaceChildren(
+    chip.querySelector("strong"),
+    el("span", { class: "muted", "data-testid": "install-request-pending", text: "Install request sent to your admins" }),
+  );
+}
+
 /* The node that says what happened to a request that did not simply succeed. `newTab` opens
    the connect link in a new tab: a dialog holding typed text stays as it is, ready to retry. */
 export function problemNode(result, context, testid = "error-banner", { newTab = false } = {}) {
   const data = result.data || {};
   if (result.status === 202 && data.install_request) {
+    markInstallRequested(data.install_request.integration);
     return el("div", { class: "banner-info", role: "status", "data-testid": "install-requested" }, [
       el("p", { text: data.message }),
     ]);

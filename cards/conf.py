@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "CARDS_IMPORT_PAGE_SIZE": 100,
     "CARDS_IMPORT_MAX": 500,
     "CARDS_IMPORT_MAX_WITHOUT_CONTAINER": 20,
+    "CARDS_IMPORT_MAX_PAGES": 50,
     # Picker page size.
     "CARDS_PICKER_PAGE_SIZE": 50,
     # How long after its creation a subscription accepts the provider's handshake.

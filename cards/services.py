@@ -103,11 +103,14 @@ def _after_import(*, board: Board, integration: str, container_id: str,
 def _list_wanted(*, provider: Any, account: Any, integration: str, container_id: str,
                  wanted: list[str]) -> dict[str, Ticket]:
     """Page through the container's listing until every wanted ticket is seen: one provider call
-    per page of CARDS_IMPORT_PAGE_SIZE tickets, never one per ticket."""
+    per page of CARDS_IMPORT_PAGE_SIZE tickets, never one per ticket, and at most
+    CARDS_IMPORT_MAX_PAGES pages (an id that is not in a huge project ends the search there)."""
     remaining = set(wanted)
     found: dict[str, Ticket] = {}
     cursor: str | None = None
-    while remaining:
+    for _page in range(cards_settings.CARDS_IMPORT_MAX_PAGES):
+        if not remaining:
+            break
         page: Page = provider_call(
             account=account, integration=integration,
             call=lambda credentials, cursor=cursor: provider.list_tickets(

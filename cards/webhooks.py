@@ -34,6 +34,7 @@ WEBHOOK_INTEGRATIONS = frozenset({"asana"})
 REFETCH_ACTIONS = frozenset({"changed", "added", "undeleted"})
 GONE_ACTIONS = frozenset({"deleted"})
 TICKET_DELETED = "{integration} says this task was deleted."
+NO_HANDSHAKE = "The provider accepted the webhook but its handshake never reached Conduit."
 
 
 def webhook_target_url(subscription: WebhookSubscription, base_url: str) -> str:
@@ -121,10 +122,28 @@ def webhook_subscribe(
     if subscription.secret is None and answer.get("secret"):
         subscription.secret = str(answer["secret"])
     subscription.provider_webhook_id = str(answer.get("id") or "")
+    if subscription.secret is None:
+        # Subscribed but no handshake reached this row: deliveries could never be verified.
+        subscription.status = WebhookSubscription.Status.FAILED
+        subscription.last_error = NO_HANDSHAKE
+        subscription.save(update_fields=["provider_webhook_id", "status", "last_error"])
+        _unsubscribe_quietly(provider=provider, account=account, integration=integration,
+                             webhook_id=subscription.provider_webhook_id)
+        return subscription
     subscription.status = WebhookSubscription.Status.ACTIVE
     subscription.last_error = ""
     subscription.save(update_fields=["secret", "provider_webhook_id", "status", "last_error"])
     return subscription
+
+
+def _unsubscribe_quietly(*, provider: Any, account: Any, integration: str, webhook_id: str) -> None:
+    if not webhook_id:
+        return
+    try:
+        provider_call(account=account, integration=integration,
+                      call=lambda credentials: provider.webhook_unsubscribe(credentials, webhook_id))
+    except ApplicationError as error:
+        logger.warning("Could not delete webhook %s: %s", webhook_id, error.code)
 
 
 def webhook_handshake(*, subscription: WebhookSubscription, secret: str) -> bool:

@@ -211,6 +211,12 @@ def test_board_page_has_no_inline_script_handler_or_style(client, member, board,
     assert {"id": "integration-names", "type": "application/json"} in finder.scripts
 
 
+def test_board_page_carries_the_csrf_token_its_api_writes_send(client, member, board):
+    # The CSRF cookie is HttpOnly: board.api.js reads the token from this input.
+    html = page(client, member, f"/boards/{board.pk}").content.decode()
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
 def test_board_page_is_served_under_the_strict_csp(client, member, board):
     policy = page(client, member, f"/boards/{board.pk}")["Content-Security-Policy"]
     assert "script-src 'self'" in policy

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from approvals.catalog import IntegrationKey
 from cards import errors
-from cards.models import Board, CardWidget
+from cards.models import Board, CardWidget, WebhookSubscription
 from integrations.sandbox.asana.seed import (
     ACME_WORKSPACE,
     BACKLOG_PROJECT,
@@ -195,3 +195,22 @@ def test_listing_a_boards_cards_costs_the_same_queries_for_5_and_500_cards(team,
     large = Board.objects.create(team=team, name="Large")
     client.get(f"/api/v1/boards/{small.pk}/cards/")  # the session is read once, then cached
     assert _queries_to_list(client, small, 5) == _queries_to_list(client, large, 500)
+
+
+def test_a_webhook_asana_refuses_does_not_undo_the_import(
+    sandbox, settings, board, member, member_account, django_capture_on_commit_callbacks
+):
+    settings.CONDUIT_PUBLIC_URL = "https://conduit.example"  # Asana cannot reach it here
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(member).post(
+            f"/api/v1/boards/{board.pk}/cards/",
+            {"integration": "asana", "external_ids": [WEBSITE_TASK_FIRST],
+             "container": WEBSITE_PROJECT},
+            format="json",
+        )
+    assert response.status_code == 201
+    subscription = WebhookSubscription.objects.get(team=board.team, container_id=WEBSITE_PROJECT)
+    assert subscription.status == WebhookSubscription.Status.FAILED
+    assert subscription.last_error
+    assert subscription.secret is None
+    assert [entry["method"] for entry in sandbox.requests("/api/1.0/webhooks")] == ["POST"]

@@ -7,6 +7,7 @@ fail the test, and `shot(name)` saves a screenshot under artifacts/screenshots/ 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +43,13 @@ def browser():
         browser.close()
 
 
+# Chromium logs every HTTP error answer to a fetch as a console error, even when the page
+# expects it and shows it (the API's 409 "connect first" is part of the contract).
+FAILED_RESOURCE = re.compile(
+    r"^console error: Failed to load resource: the server responded with a status of (\d{3})"
+)
+
+
 class WatchedPage:
     """A page plus what the browser reported while the journey ran."""
 
@@ -49,8 +57,45 @@ class WatchedPage:
         self.page = page
         self.journey = journey
         self.problems: list[str] = []
+        self.api_refusals: list[tuple[int, str]] = []  # (status, path) of refused API calls
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("response", self._on_response)
+
+    def _on_response(self, response) -> None:
+        path = "/" + response.url.split("/", 3)[-1] if "://" in response.url else response.url
+        if response.status >= 400 and path.startswith("/api/v1/"):
+            self.api_refusals.append((response.status, path.split("?", 1)[0]))
+
+    def accept_api_refusals(self, expected: list[tuple[int, str]]) -> None:
+        """The API refused exactly `expected` (status, path) and the page showed it: their
+        "Failed to load resource" console lines are not problems. Anything else still is."""
+        assert sorted(self.api_refusals) == sorted(expected)
+        statuses = [status for status, _ in expected]
+        kept = []
+        for problem in self.problems:
+            match = FAILED_RESOURCE.match(problem)
+            if match and int(match[1]) in statuses:
+                statuses.remove(int(match[1]))
+            else:
+                kept.append(problem)
+        self.problems[:] = kept
+        self.api_refusals.clear()
+
+    def log_in_as(self, live_server, user) -> WatchedPage:
+        """Give this browser context `user`'s session (force_login, no password typed)."""
+        from django.conf import settings
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user)
+        self.page.context.add_cookies([{
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": live_server.url,
+        }])
+        self.page.set_default_timeout(10_000)
+        return self
 
     def _on_console(self, message) -> None:
         if message.type == "error" or "Content Security Policy" in message.text:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from approvals.catalog import IntegrationKey
 from cards import errors
@@ -18,45 +16,8 @@ from tests.factories import make_member, make_team
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-# Chromium logs every HTTP error answer to a fetch as a console error, even when the page
-# expects it and shows it (the API's 409 "connect first" is part of the contract).
-FAILED_RESOURCE = re.compile(
-    r"^console error: Failed to load resource: the server responded with a status of (\d{3})"
-)
-
-
 def logged_in_page(watched, live_server, user, person: str = "member"):
-    """A watched page whose browser context holds `user`'s session (from force_login); the
-    API's error answers are recorded in `page.api_refusals` as (status, path)."""
-    client = Client()
-    client.force_login(user)
-    watched_page = watched(person)
-    watched_page.page.context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }])
-    watched_page.page.set_default_timeout(10_000)
-    watched_page.api_refusals = []
-    watched_page.page.on("response", lambda response: watched_page.api_refusals.append(
-        (response.status, response.url.removeprefix(live_server.url))
-    ) if response.status >= 400 and "/api/v1/" in response.url else None)
-    return watched_page
-
-
-def accept_api_refusals(watched_page, expected: list[tuple[int, str]]) -> None:
-    """The API refused exactly `expected` (status, path), and the page showed them: their
-    "Failed to load resource" console lines are not problems. Anything else still is."""
-    assert sorted(watched_page.api_refusals) == sorted(expected)
-    statuses = [status for status, _ in expected]
-    kept = []
-    for problem in watched_page.problems:
-        match = FAILED_RESOURCE.match(problem)
-        if match and int(match[1]) in statuses:
-            statuses.remove(int(match[1]))
-        else:
-            kept.append(problem)
-    watched_page.problems[:] = kept
+    return watched(person).log_in_as(live_server, user)
 
 
 @pytest.fixture
@@ -119,7 +80,7 @@ def test_member_opens_a_board_and_a_card_with_its_stored_fields(watched, live_se
         "href", re.compile(rf"^/integrations/asana/connect\?team={board.team.pk}&next=%2Fboards%2F{board.pk}$")
     )
     watched_page.shot("card-dialog")
-    accept_api_refusals(watched_page, [(409, f"/api/v1/cards/{cards[0].pk}/details")])
+    watched_page.accept_api_refusals([(409, f"/api/v1/cards/{cards[0].pk}/details")])
 
 
 def test_refused_save_shows_the_error_and_keeps_what_was_typed(watched, live_server,
@@ -151,7 +112,7 @@ def test_refused_save_shows_the_error_and_keeps_what_was_typed(watched, live_ser
     watched_page.shot("save-refused")
     cards[0].refresh_from_db()
     assert cards[0].title == "Write the launch post"
-    accept_api_refusals(watched_page, [(409, f"/api/v1/cards/{cards[0].pk}/details"),
+    watched_page.accept_api_refusals([(409, f"/api/v1/cards/{cards[0].pk}/details"),
                                        (409, f"/api/v1/cards/{cards[0].pk}")])
 
 
@@ -168,4 +129,4 @@ def test_malformed_link_in_the_paste_box_is_explained_and_kept(watched, live_ser
     expect(page.get_by_test_id("paste-error")).to_have_text(errors.MALFORMED_LINK)
     expect(page.get_by_test_id("paste-box")).to_have_value("app.asana.com/0/0/123")
     watched_page.shot("paste-error")
-    accept_api_refusals(watched_page, [(400, f"/api/v1/boards/{board.pk}/unfurls/")])
+    watched_page.accept_api_refusals([(400, f"/api/v1/boards/{board.pk}/unfurls/")])

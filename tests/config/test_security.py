@@ -95,7 +95,8 @@ def production_env(**overrides) -> dict[str, str]:
     keyset = json.dumps({"primaryKeyId": 1, "key": []})
     environment = {
         key: value for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ENV", "CONDUIT_LOCAL_DIR"}
+        if key not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ENV", "CONDUIT_LOCAL_DIR",
+                       "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update({
         "DJANGO_SETTINGS_MODULE": "config.settings",

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from integrations.asana import webhooks
-from integrations.errors import ApiForbidden
 from integrations.providers import Credentials, get_provider
 from integrations.sandbox.asana import seed
 

@@ -195,7 +195,8 @@ class OAuthServer:
         scopes = html.escape(params.get("scope") or "default")
         return (
             "<!doctype html><html><head><meta charset='utf-8'><title>Asana sandbox: authorize"
-            "</title></head><body><main><h1>Grant access to your Asana account?</h1>"
+            "</title><link rel='icon' href='data:,'></head>"  # no /favicon.ico request
+            "<body><main><h1>Grant access to your Asana account?</h1>"
             f"<p>The application <strong>{html.escape(params['client_id'])}</strong> asks for: "
             f"<code id='scopes'>{scopes}</code></p>"
             '<form method="post" action="/-/oauth_authorize">'

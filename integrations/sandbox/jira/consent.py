@@ -16,7 +16,7 @@ from .state import User
 AUTHORIZE_PATH = "/plugins/servlet/oauth/authorize"
 
 _PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title><link rel="icon" href="data:,">
 <style>body{{font-family:sans-serif;max-width:36rem;margin:3rem auto;color:#172b4d}}
 .actions{{margin-top:1.5rem}} button{{padding:.4rem 1.2rem;margin-right:.5rem}}</style>
 </head><body>{content}</body></html>"""

@@ -27,11 +27,16 @@ APPROVED_SUBJECT = "{integration} is now installed for {team}"
 DENIED_SUBJECT = "Your request for {integration} was declined"
 
 
-def integration_check_available(*, team: Team, integration: str) -> CatalogEntry:
-    """The catalog entry, or the error a user should see (unknown integration, plan gate)."""
+def _catalog_entry(integration: str) -> CatalogEntry:
     entry = catalog_entry(integration)
     if entry is None:
         raise errors.UnknownIntegration(errors.UNKNOWN_INTEGRATION.format(key=integration))
+    return entry
+
+
+def integration_check_available(*, team: Team, integration: str) -> CatalogEntry:
+    """The catalog entry, or the error a user should see (unknown integration, plan gate)."""
+    entry = _catalog_entry(integration)
     if team.plan not in entry.plans:
         raise errors.PlanUpgradeNeeded(
             errors.PLAN_UPGRADE_NEEDED.format(integration=entry.name, plan=team.get_plan_display()),
@@ -241,9 +246,7 @@ def integration_uninstall_for_team(
     Returns how many accounts were revoked. Local credentials are deleted in this transaction;
     provider-side revocation is queued by the revokers on commit.
     """
-    entry = catalog_entry(integration)
-    if entry is None:
-        raise errors.UnknownIntegration(errors.UNKNOWN_INTEGRATION.format(key=integration))
+    entry = _catalog_entry(integration)
     _require_admin(user=acting_user, team=team)
     with transaction.atomic():
         deleted, _ = Installation.objects.filter(team=team, integration=integration).delete()
@@ -269,9 +272,7 @@ def integration_uninstall_for_me(
     source_ip: str | None = None,
 ) -> int:
     """Any member removes the integration for themselves: their own account is revoked."""
-    entry = catalog_entry(integration)
-    if entry is None:
-        raise errors.UnknownIntegration(errors.UNKNOWN_INTEGRATION.format(key=integration))
+    entry = _catalog_entry(integration)
     if membership_get(user=acting_user, team=team) is None:
         raise errors.NotTeamMember(errors.NOT_A_MEMBER)
     with transaction.atomic():

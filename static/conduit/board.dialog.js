@@ -7,6 +7,7 @@
 import { api } from "./board.api.js";
 import { el, show, problemNode, flash, busy } from "./board.ui.js";
 import { upsertCard, removeCard, webUrl } from "./board.cards.js";
+import { JiraIssues } from "./board.jira.js";
 
 const NO_DETAILS = "—";
 
@@ -35,6 +36,7 @@ export class CardDialog {
     this.errorConnect = document.getElementById("card-error-connect");
     this.save = document.getElementById("card-save");
     this.details = document.getElementById("card-details");
+    this.jira = new JiraIssues(context);
     this.card = null;
     this.dirty = false;
     this.generation = 0;
@@ -54,6 +56,7 @@ export class CardDialog {
     this.dirty = false;
     this.form.reset();
     this.hideError();
+    this.jira.reset();
     this.setFormEnabled(false);
     const titleOnBoard = document.querySelector(`#card-${cardId} .card-open`);
     this.title.value = titleOnBoard ? titleOnBoard.textContent : "";
@@ -69,6 +72,7 @@ export class CardDialog {
       return;
     }
     this.showCard(stored.data, { fillForm: true });
+    this.jira.showCard(stored.data);
     this.setFormEnabled(true);
     const live = await liveRequest;
     if (generation !== this.generation) return;

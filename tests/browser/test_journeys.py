@@ -13,12 +13,17 @@ import re
 
 import pytest
 import requests
+from oauthlib.oauth1 import SIGNATURE_RSA
+from requests_oauthlib import OAuth1
 
 from approvals.catalog import IntegrationKey
 from approvals.models import Installation, InstallRequest
 from cards import errors
 from cards.models import Board, CardWidget
+from integrations.jira_server import errors as jira_errors
+from integrations.models import JiraIssueLink, JiraServerConnection
 from integrations.sandbox.asana.seed import ADA, WEBSITE_PROJECT, WEBSITE_TASK_FIRST
+from integrations.sandbox.jira.seed import SEVERITY_FIELD
 from tests.factories import PASSWORD, make_admin, make_member, make_support, make_team
 from tokens.models import ConnectedAccount
 
@@ -48,6 +53,17 @@ def asana(settings, live_server, asana_sandbox):
     yield asana_sandbox
     asana_sandbox.clear_faults()
     asana_sandbox.reset()
+
+
+@pytest.fixture
+def jira(jira_sandbox):
+    """The Jira simulator in its seed state (no Application Link yet); restored afterwards."""
+    jira_sandbox.reset()
+    jira_sandbox.clear_faults()
+    jira_sandbox.clear_requests()
+    yield jira_sandbox
+    jira_sandbox.clear_faults()
+    jira_sandbox.reset()
 
 
 @pytest.fixture
@@ -312,3 +328,132 @@ def test_support_revokes_the_member_tokens_and_the_board_asks_to_reconnect(
                                                                        "not-connected")
     expect(page.get_by_test_id("connect-asana")).to_be_visible()
     maria.shot("5-board-after-revoke")
+
+
+# -- journey 4 -------------------------------------------------------------------------------
+def jira_issue_as_seen_by(member, key: str) -> dict:
+    """The issue read from the Jira simulator's REST API with the member's own Jira token."""
+    connection = JiraServerConnection.objects.get()
+    account = ConnectedAccount.objects.get(user=member, integration=IntegrationKey.JIRA_SERVER)
+    auth = OAuth1(connection.consumer_key, signature_method=SIGNATURE_RSA,
+                  rsa_key=connection.private_key_pem, resource_owner_key=account.access_token,
+                  resource_owner_secret=account.token_secret)
+    answer = requests.get(f"{connection.base_url}/rest/api/2/issue/{key}", auth=auth, timeout=5,
+                          params={"fields": f"summary,issuetype,attachment,{SEVERITY_FIELD}"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["fields"]
+
+
+def test_admin_registers_jira_and_member_creates_a_linked_issue_from_a_card(
+        watched, live_server, asana, jira, team, admin, member, board, asana_installed):
+    from playwright.sync_api import expect
+
+    card = stored_card(board, WEBSITE_TASK_FIRST, "Draft homepage copy")
+
+    # Alex installs Jira Server for the team and registers the Jira sandbox in the console.
+    alex = watched("admin")
+    console = console_log_in(alex, live_server, admin)
+    console.locator("a.addlink[href$='/approvals/installation/add/']").click()
+    console.locator("#id_team").select_option(label=team.name)
+    console.locator("#id_integration").select_option(label="Jira Server")
+    console.locator("input[name=_save]").click()
+    expect(console.locator(".messagelist .success")).to_be_visible()
+    console.goto(f"{live_server.url}/admin/")
+    console.locator("a.addlink[href$='/integrations/jiraserverconnection/add/']").click()
+    console.locator("#id_team").select_option(label=team.name)
+    console.locator("#id_base_url").fill(jira.base_url)
+    alex.shot("1-register-jira")
+    console.locator("input[name=_save]").click()
+    expect(console.locator(".messagelist")).to_contain_text(
+        f"Compatibility check of {jira.base_url}: PASS")
+
+    # The check passes again from the connection's page; then the Application Link.
+    console.locator("#result_list a", has_text=team.name).click()
+    console.locator("#run-check").click()
+    expect(console.locator(".messagelist .success")).to_contain_text(
+        f"Compatibility check of {jira.base_url}: PASS")
+    expect(console.locator(".field-check_report")).to_contain_text("Result: PASS")
+    alex.shot("2-check-passed")
+    console.locator(".object-tools a", has_text="Application Link").click()
+    connection = JiraServerConnection.objects.get(team=team)
+    expect(console.locator("#applink-values")).to_contain_text(connection.consumer_key)
+    console.locator("#register-sandbox").click()
+    expect(console.locator(".messagelist .success")).to_contain_text(
+        "Registered the Application Link in the Jira sandbox and verified it.")
+    expect(console.locator("#status")).to_have_text("Application Link verified")
+    alex.shot("3-application-link")
+    (applink,) = jira.http.get(jira.url("/_sandbox/applinks"), timeout=5).json()["data"]
+    assert applink["consumer_key"] == connection.consumer_key
+
+    # Maria connects Asana on her board; the card's Jira section asks her to connect Jira.
+    maria = watched("member").log_in_as(live_server, member)
+    page = maria.page
+    page.goto(f"{live_server.url}/boards/{board.pk}")
+    connect_asana(page)
+    open_card(page, "Draft homepage copy")
+    page.get_by_test_id("jira-open").click()
+    prompt = page.get_by_test_id("card-jira").get_by_test_id("connect-prompt")
+    expect(prompt).to_contain_text(errors.NEEDS_CONNECTION.format(integration="Jira Server"))
+    expect(prompt.get_by_test_id("connect-link")).to_have_attribute(
+        "href", re.compile(r"^/integrations/jira_server/connect\?"))
+    maria.accept_api_refusals([(409, f"/api/v1/cards/{card.pk}/jira-issue")])
+    page.get_by_test_id("card-close").click()
+
+    # She authorises Jira from the Integrations page, on the Jira sandbox's consent page.
+    page.get_by_role("link", name="Integrations").click()
+    jira_item = page.locator(f"#integration-{team.pk}-jira_server")
+    jira_item.get_by_role("link", name="Connect").click()
+    expect(page.locator("#approve")).to_be_visible()
+    page.locator("#user").select_option("alice")
+    maria.shot("1-jira-consent")
+    page.locator("#approve").click()
+    expect(page.locator(".messages")).to_contain_text("Jira Server is connected as Alice Anders")
+    expect(jira_item).to_have_attribute("data-status", "connected")
+    maria.shot("2-jira-connected")
+
+    # From the Asana card, she creates an OPS incident, whose form asks for its Severity.
+    page.get_by_role("link", name="Boards").click()
+    page.get_by_role("link", name=board.name).click()
+    open_card(page, "Draft homepage copy")
+    expect(page.get_by_test_id("jira-linked-none")).to_be_visible()
+    page.get_by_test_id("jira-open").click()
+    page.get_by_test_id("jira-project").select_option(label="Operations (OPS)")
+    expect(page.get_by_test_id("jira-issue-type")).to_be_enabled()
+    page.get_by_test_id("jira-issue-type").select_option(label="Incident")
+    severity = page.get_by_label("Severity (required)")
+    severity.select_option(label="Sev 2")
+    page.get_by_test_id("jira-create").scroll_into_view_if_needed()
+    maria.shot("3-jira-form")
+    page.get_by_test_id("jira-create").click()
+    created = page.get_by_test_id("jira-created")
+    expect(created).to_contain_text("Created OPS-")
+    key = created.get_by_test_id("jira-issue-link").get_attribute("data-key")
+    expect(created.get_by_test_id("jira-copied")).to_have_text(
+        "Copied from Asana: homepage-copy.pdf, hero.png.")
+    expect(created.get_by_test_id("jira-skipped-attachment")).to_have_text([
+        f"Wireframes.fig — {jira_errors.ATTACHMENT_LINK_SKIPPED.format(host='dropbox')}",
+        f"Brand guidelines — {jira_errors.ATTACHMENT_LINK_SKIPPED.format(host='gdrive')}",
+    ])
+    expect(page.get_by_test_id("jira-linked").get_by_test_id("jira-issue-link")).to_have_attribute(
+        "href", f"{jira.base_url}/browse/{key}")
+    created.scroll_into_view_if_needed()
+    maria.shot("4-jira-issue-created")
+
+    # In Jira: the incident with the task's title, the chosen Severity and the two files.
+    (issue,) = [i for i in jira.control("issues")["data"] if i["key"] == key]
+    assert issue["summary"] == "Draft homepage copy"
+    assert issue["reporter"] == "alice"
+    assert sorted(issue["attachments"]) == ["hero.png", "homepage-copy.pdf"]
+    fields = jira_issue_as_seen_by(member, key)
+    assert fields["issuetype"]["name"] == "Incident"
+    assert fields[SEVERITY_FIELD]["value"] == "Sev 2"
+    assert JiraIssueLink.objects.filter(team=team, asana_task_gid=WEBSITE_TASK_FIRST,
+                                        jira_issue_key=key).exists()
+
+    # Opened again later, the card lists its linked issue.
+    page.get_by_test_id("card-close").click()
+    open_card(page, "Draft homepage copy")
+    expect(page.get_by_test_id("jira-linked").get_by_test_id("jira-issue-link")).to_have_text(
+        f"{key} ↗")
+    page.get_by_test_id("card-jira").scroll_into_view_if_needed()
+    maria.shot("5-card-with-linked-issue")

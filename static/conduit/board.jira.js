@@ -22,10 +22,10 @@ function fill(select, items, placeholder) {
   );
 }
 
-/* Whether the team can use Jira at all (from the board's integrations strip). */
+/* Whether Jira is installed for the board's team (from the board's integrations strip). */
 function jiraOffered() {
   const chip = document.querySelector(`.integration-chip[data-integration="${JIRA}"]`);
-  return Boolean(chip) && chip.dataset.status !== "unavailable";
+  return Boolean(chip) && ["connected", "not-connected", "needs-reconnect"].includes(chip.dataset.status);
 }
 
 function issueLink(link) {
@@ -74,11 +74,13 @@ export class JiraIssues {
     this.linked.replaceChildren();
   }
 
-  /* The stored card (GET /cards/{id}, with jira_issues): Asana cards get the section. */
+  /* The stored card (GET /cards/{id}, with jira_issues): an Asana card shows its linked
+     issues, and the create button when Jira is installed for the team. */
   showCard(card) {
     this.card = card;
-    if (card.provider !== "asana") return;
-    this.showLinked(card.jira_issues || []);
+    const links = card.jira_issues || [];
+    if (card.provider !== "asana" || !(links.length || jiraOffered())) return;
+    this.showLinked(links);
     show(this.openButton, jiraOffered());
     show(this.section, true);
   }

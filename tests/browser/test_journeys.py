@@ -320,6 +320,7 @@ def test_support_revokes_the_member_tokens_and_the_board_asks_to_reconnect(
     expect(prompt).to_contain_text(errors.NEEDS_CONNECTION.format(integration="Asana"))
     expect(prompt.get_by_test_id("connect-link")).to_have_attribute(
         "href", re.compile(r"^/integrations/asana/connect\?"))
+    expect(page.get_by_test_id("card-jira")).to_be_hidden()  # Jira is not installed here
     maria.shot("4-connect-prompt")
     maria.accept_api_refusals([(409, f"/api/v1/cards/{card.pk}/details")])
     page.get_by_test_id("card-close").click()

@@ -20,6 +20,7 @@ from approvals.catalog import IntegrationKey
 from approvals.models import Installation, InstallRequest
 from cards import errors
 from cards.models import Board, CardWidget
+from integrations.admin import CHECK_DONE, SANDBOX_REGISTERED
 from integrations.jira_server import errors as jira_errors
 from integrations.models import JiraIssueLink, JiraServerConnection
 from integrations.sandbox.asana.seed import ADA, WEBSITE_PROJECT, WEBSITE_TASK_FIRST
@@ -366,21 +367,20 @@ def test_admin_registers_jira_and_member_creates_a_linked_issue_from_a_card(
     alex.shot("1-register-jira")
     console.locator("input[name=_save]").click()
     expect(console.locator(".messagelist")).to_contain_text(
-        f"Compatibility check of {jira.base_url}: PASS")
+        CHECK_DONE.format(url=jira.base_url, label="PASS"))
 
     # The check passes again from the connection's page; then the Application Link.
     console.locator("#result_list a", has_text=team.name).click()
     console.locator("#run-check").click()
     expect(console.locator(".messagelist .success")).to_contain_text(
-        f"Compatibility check of {jira.base_url}: PASS")
+        CHECK_DONE.format(url=jira.base_url, label="PASS"))
     expect(console.locator(".field-check_report")).to_contain_text("Result: PASS")
     alex.shot("2-check-passed")
     console.locator(".object-tools a", has_text="Application Link").click()
     connection = JiraServerConnection.objects.get(team=team)
     expect(console.locator("#applink-values")).to_contain_text(connection.consumer_key)
     console.locator("#register-sandbox").click()
-    expect(console.locator(".messagelist .success")).to_contain_text(
-        "Registered the Application Link in the Jira sandbox and verified it.")
+    expect(console.locator(".messagelist .success")).to_contain_text(SANDBOX_REGISTERED)
     expect(console.locator("#status")).to_have_text("Application Link verified")
     alex.shot("3-application-link")
     (applink,) = jira.http.get(jira.url("/_sandbox/applinks"), timeout=5).json()["data"]

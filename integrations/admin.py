@@ -91,6 +91,14 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return self.readonly_on_change if obj else []
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):
+        if obj is not None:
+            # Every field of a registered connection is read-only: nothing to save here.
+            context.update(show_save=False, show_save_and_continue=False,
+                           show_save_and_add_another=False)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     # -- what the change page shows ------------------------------------------------------------
     @admin.display(description="Private key")
     def private_key(self, obj: JiraServerConnection) -> str:
@@ -245,7 +253,7 @@ def check_report_html(results: dict) -> str:
             for item in items
         ),
     )
-    return format_html("<ul>{}</ul><p>Result: {}</p>", rows,
+    return format_html('<ul class="check-report">{}</ul><p>Result: {}</p>', rows,
                        results.get("outcome", "").upper())
 
 

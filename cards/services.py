@@ -27,7 +27,14 @@ from cards.provider_calls import (
 )
 from cards.selectors import integration_name
 from config.errors import ApplicationError
-from integrations.providers import NewTicket, Page, Ticket, TicketChanges, parse_any_link
+from integrations.providers import (
+    LinkRef,
+    NewTicket,
+    Page,
+    Ticket,
+    TicketChanges,
+    parse_any_link,
+)
 
 STORED_FIELDS = ("url", "title", "description", "assignee_name", "assignee_email", "status",
                  "priority")
@@ -186,12 +193,11 @@ def _parse_link(url: str) -> Any:
     return reference
 
 
-def card_import_from_url(
-    *, board: Board, url: str, acting_user: AbstractBaseUser, source_ip: str | None = None,
-    webhook_base_url: str | None = None,
-) -> CardWidget:
-    """A pasted task link as a card (fetched with the user's token). Unknown or malformed links
-    are refused; an integration the team lacks starts the install/request flow."""
+def _linked_ticket(
+    *, board: Board, url: str, acting_user: AbstractBaseUser, source_ip: str | None
+) -> tuple[LinkRef, Ticket]:
+    """The ticket a pasted link points at, fetched with the user's token, once the link is
+    understood and its integration installed for the team (or requested: InstallRequested)."""
     reference = _parse_link(url)
     integration = reference.provider
     provider = provider_for(integration)
@@ -203,6 +209,18 @@ def card_import_from_url(
         account=account, integration=integration,
         call=lambda credentials: provider.fetch_ticket(credentials, reference.external_id),
     )
+    return reference, ticket
+
+
+def card_import_from_url(
+    *, board: Board, url: str, acting_user: AbstractBaseUser, source_ip: str | None = None,
+    webhook_base_url: str | None = None,
+) -> CardWidget:
+    """A pasted task link as a card (fetched with the user's token). Unknown or malformed links
+    are refused; an integration the team lacks starts the install/request flow."""
+    reference, ticket = _linked_ticket(board=board, url=url, acting_user=acting_user,
+                                       source_ip=source_ip)
+    integration = reference.provider
     with transaction.atomic():
         (card,) = _cards_store(board=board, integration=integration, tickets=[ticket],
                                acting_user=acting_user)
@@ -219,17 +237,9 @@ def unfurl(
     Unknown or malformed links get a clear error; a link of an integration the team has not
     installed installs it (team admin) or creates the member's install request (InstallRequested).
     """
-    reference = _parse_link(url)
+    reference, ticket = _linked_ticket(board=board, url=url, acting_user=acting_user,
+                                       source_ip=source_ip)
     integration = reference.provider
-    provider = provider_for(integration)
-    integration_ensure_installed(
-        team=board.team, integration=integration, acting_user=acting_user, source_ip=source_ip
-    )
-    account = account_for(user=acting_user, team=board.team, integration=integration)
-    ticket = provider_call(
-        account=account, integration=integration,
-        call=lambda credentials: provider.fetch_ticket(credentials, reference.external_id),
-    )
     return LinkPreview.objects.create(
         board=board, provider=integration, title=(ticket.title or reference.url)[:TITLE_MAX_LENGTH],
         reference=url.strip(), created_by=acting_user,

@@ -79,7 +79,14 @@ def flow_take(session: SessionBase, *, integration: str, params: dict[str, str],
     age = time.time() - float(stored.get("started_at") or 0)
     if age > float(token_settings.TOKEN_STATE_LIFETIME_SECONDS) or age < 0:
         raise errors.ConnectFlowRefused(errors.FLOW_STATE_EXPIRED, reason="state_expired")
-    if not returned or not hmac.compare_digest(returned.encode(), stored["state"].encode()):
+    # An OAuth 1.0a callback that carries none of the provider's answer (no oauth_token: the
+    # consent page never sent the browser back properly) goes on to the provider, which
+    # explains what to check; it can exchange nothing without the token and verifier.
+    answerless_oauth1 = bool(stored.get("request_token")) and not any(
+        params.get(name) for name in ("oauth_token", "oauth_verifier", "state")
+    )
+    matches = bool(returned) and hmac.compare_digest(returned.encode(), stored["state"].encode())
+    if not (matches or answerless_oauth1):
         raise errors.ConnectFlowRefused(
             errors.FLOW_STATE_MISMATCH.format(integration=provider_name), reason="state_mismatch"
         )

@@ -152,8 +152,10 @@ def account_connect_finish(
     if denied:
         raise errors.ConnectFlowRefused(errors.FLOW_DENIED.format(integration=name),
                                         reason="access_denied")
-    if params.get("error") or params.get("oauth_problem"):
-        reason = params.get("error") or params.get("oauth_problem") or "error"
+    # OAuth 2.0's `error` is explained here; OAuth 1.0a's `oauth_problem` goes to the provider,
+    # which knows what each of Jira's problems means and what to do about it.
+    if params.get("error"):
+        reason = params["error"]
         raise errors.ConnectFlowRefused(
             errors.FLOW_PROVIDER_ERROR.format(integration=name, reason=reason[:60]),
             reason="provider_error",

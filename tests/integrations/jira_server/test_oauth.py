@@ -149,3 +149,24 @@ def test_jira_s_problem_parameters_are_read_from_the_header_when_the_body_has_no
     response.headers["Content-Type"] = "application/json"
     response._content = b'{"errorMessages": []}'
     assert oauth.problem_parameters(response)["oauth_problem"] == "token_expired"
+
+
+def test_a_callback_without_jira_s_answer_is_explained_through_the_views(
+        client, member, jira, jira_installed, linked_connection):
+    connect_start(client, member)
+    response = client.get("/integrations/jira_server/callback")  # Jira sent nothing back
+    text = page_text(response)
+    assert response.status_code == 400
+    assert "oauth_problem=callback_not_reached" in text
+    assert not ConnectedAccount.objects.filter(user=member).exists()
+
+
+def test_jira_s_oauth_problem_on_the_callback_is_explained_through_the_views(
+        client, member, jira, jira_installed, linked_connection):
+    connect_start(client, member)
+    response = client.get("/integrations/jira_server/callback",
+                          {"oauth_problem": "consumer_key_unknown"})
+    text = page_text(response)
+    assert response.status_code == 400
+    assert "oauth_problem=consumer_key_unknown" in text
+    assert linked_connection.consumer_key in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sentry_sdk
@@ -22,6 +23,13 @@ EXTRA_DENYLIST = [
     "authorization",
 ]
 DENYLIST = sorted(set(DEFAULT_DENYLIST) | set(EXTRA_DENYLIST))
+# A bare opaque token in an exception message has no name to match: long runs of token
+# characters mixing letters and digits are blanked (ids and hashes lose detail, never a secret).
+OPAQUE_TOKEN = re.compile(r"(?<![\w/.:-])(?=[\w.~+/=:-]*\d)(?=[\w.~+/=:-]*[A-Za-z])[\w.~+/=:-]{24,}")
+
+
+def scrub_message(text: str) -> str:
+    return OPAQUE_TOKEN.sub(REDACTED, redact(text))
 
 
 def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
@@ -33,11 +41,11 @@ def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
         request["url"] = request["url"].split("?", 1)[0]
     for exception in (event.get("exception") or {}).get("values") or []:
         if isinstance(exception.get("value"), str):
-            exception["value"] = redact(exception["value"])
+            exception["value"] = scrub_message(exception["value"])
     logentry = event.get("logentry") or {}
     for key in ("message", "formatted"):
         if isinstance(logentry.get(key), str):
-            logentry[key] = redact(logentry[key])
+            logentry[key] = scrub_message(logentry[key])
     for breadcrumb in (event.get("breadcrumbs") or {}).get("values") or []:
         if isinstance(breadcrumb.get("message"), str):
             breadcrumb["message"] = redact(breadcrumb["message"])
@@ -53,6 +61,10 @@ def sentry_options(dsn: str, environment: str) -> dict[str, Any]:
         "dsn": dsn,
         "environment": environment,
         "send_default_pii": False,
+        # Frame locals are matched by name only; a token in an oddly named variable would
+        # slip through, so stack frames carry no local variables at all.
+        "include_local_variables": False,
+        "max_request_body_size": "never",
         "event_scrubber": EventScrubber(
             denylist=DENYLIST, pii_denylist=DEFAULT_PII_DENYLIST, recursive=True
         ),

@@ -35,3 +35,20 @@ def test_sentry_events_lose_query_strings_and_secrets_in_messages():
     }
     cleaned = before_send(event, {})
     assert "abc" not in str(cleaned) and "r-77" not in str(cleaned) and "zz" not in str(cleaned)
+
+
+def test_sentry_blanks_a_bare_token_in_an_exception_message():
+    token = "2/1203999999/1204000001:7f3a9c0e5b6d4e21a8c3"
+    event = {"exception": {"values": [{"value": f"Asana refused {token} for Ada"}]}}
+    cleaned = before_send(event, {})
+    assert token not in str(cleaned)
+    assert cleaned["exception"]["values"][0]["value"].startswith("Asana refused ")
+
+
+def test_sentry_sends_no_local_variables_and_no_request_bodies():
+    from config.sentry import sentry_options
+
+    options = sentry_options("https://key@sentry.example/1", environment="test")
+    assert options["include_local_variables"] is False
+    assert options["max_request_body_size"] == "never"
+    assert options["send_default_pii"] is False

@@ -177,11 +177,14 @@ class OAuthProvider:
             # RFC 5849 section 2.1: REQUIRED, "oob" when there is no callback.
             raise OAuthProblem("parameter_absent", oauth_parameters_absent="oauth_callback")
         validator = JiraRequestValidator(self.state)
-        endpoint = RequestTokenEndpoint(validator)
+        return self.token_answer(validator, request, uri,
+                                 RequestTokenEndpoint(validator).create_request_token_response)
+
+    def token_answer(self, validator, request: Request, uri: str, create) -> Response:
+        """Run one of oauthlib's token endpoints; a refusal becomes Jira's oauth_problem answer."""
         try:
-            _, body, status = endpoint.create_request_token_response(
-                uri, request.method, self.form_body(request), self.headers(request)
-            )
+            _, body, status = create(uri, request.method, self.form_body(request),
+                                     self.headers(request))
         except (ValueError, TypeError):
             status, body = 401, None
         if status != 200 or body is None:
@@ -254,18 +257,8 @@ class OAuthProvider:
         if self.needs_hmac_refusal(parameters):
             raise self.signature_problem(request, uri)
         validator = JiraRequestValidator(self.state)
-        endpoint = JiraAccessTokenEndpoint(validator)
-        try:
-            _, body, status = endpoint.create_access_token_response(
-                uri, request.method, self.form_body(request), self.headers(request)
-            )
-        except (ValueError, TypeError):
-            status, body = 401, None
-        if status != 200 or body is None:
-            raise self.finish(validator, request, uri)
-        return Response(
-            status=200, body=body.encode(), headers={"Content-Type": "text/plain;charset=UTF-8"}
-        )
+        return self.token_answer(validator, request, uri,
+                                 JiraAccessTokenEndpoint(validator).create_access_token_response)
 
     def authenticate(self, request: Request, base_url: str) -> str | None:
         """The username behind an OAuth-signed request; None when the request is anonymous."""

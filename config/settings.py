@@ -40,6 +40,11 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    return int(value) if value else default
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
@@ -136,6 +141,17 @@ else:
     DATABASES = {
         "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": LOCAL_DIR / "db.sqlite3"}
     }
+# SQLite ignores SELECT ... FOR UPDATE. Every transaction therefore starts with BEGIN IMMEDIATE,
+# which takes the database's write lock up front: two refreshes of one account run one after
+# the other, across processes, instead of both reading the old token (a deferred transaction
+# that later writes fails at once with "database is locked", whatever the timeout). The busy
+# timeout makes a writer wait for the lock instead of failing; it is above the longest
+# transaction that holds it (a token refresh: the OAuth client's 5 s connect + 15 s read).
+SQLITE_BUSY_TIMEOUT_SECONDS = env_int("SQLITE_BUSY_TIMEOUT_SECONDS", default=30)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
@@ -150,8 +166,18 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it has run, not when a worker took it, and a worker that dies
+# mid-task gives the message back: a refresh or a revocation is never silently dropped.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands an unacknowledged message to another worker after the visibility timeout (Celery's
+# default is 1 hour: a killed worker's refresh waited that long). It must stay above the longest
+# a message is held unacknowledged: the longest task (a provider call, 20 s) and the countdown
+# of a retry, which the worker holds until it is due (TOKEN_RETRY_BACKOFF_MAX, 240 s), or the
+# message runs twice (harmless for the tokens tasks, which re-check under a lock, but wasteful).
+CELERY_VISIBILITY_TIMEOUT_SECONDS = env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict = {}  # the apps add their periodic jobs in their own modules

@@ -25,7 +25,9 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_STATE_LIFETIME_SECONDS": 600,
     # Retries of refresh and revocation tasks: full-jitter exponential backoff (seconds).
     "TOKEN_RETRY_BACKOFF_BASE": 2.0,
-    "TOKEN_RETRY_BACKOFF_MAX": 600.0,
+    # Below the broker's visibility timeout (CELERY_VISIBILITY_TIMEOUT_SECONDS, 300 s): a retry's
+    # countdown is held unacknowledged by the worker until it is due.
+    "TOKEN_RETRY_BACKOFF_MAX": 240.0,
     "TOKEN_TASK_MAX_RETRIES": 6,
     # A provider revocation that keeps failing is abandoned (and audited) after this many tries.
     "TOKEN_REVOCATION_MAX_ATTEMPTS": 8,

@@ -4,7 +4,8 @@ accounts with real sandbox tokens, the browser's consent step, and a real Celery
 The worker (`tokens_worker`) is one subprocess per test session with the same environment as
 the tests: the per-run test database (its name passed as DATABASE_URL), the same keyset and
 client secret (CONDUIT_LOCAL_DIR is inherited), the sandbox's URLs, CELERY_TASK_ALWAYS_EAGER off
-and its own Redis database and queue, so it can never take another run's tasks.
+the run's own Redis database (REDIS_URL) and its own queue, so it can never take another run's
+tasks. The database is whatever the run uses: PostgreSQL, or SQLite when DATABASE_URL says so.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from tests.fixtures.sandbox_process import SandboxControl
 from tokens.models import ConnectedAccount
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKER_REDIS_DB = 13
+WORKER_VISIBILITY_TIMEOUT = 10  # seconds; the tests' longest task takes about 2
 
 
 def sandbox_options(sandbox: SandboxControl, **options) -> None:
@@ -150,6 +151,7 @@ class Worker:
     broker_url: str
     client: Celery
     log_path: Path
+    process: subprocess.Popen | None = None
 
     def send(self, name: str, *args) -> object:
         return self.client.send_task(name, args=list(args), queue=self.queue)
@@ -158,48 +160,79 @@ class Worker:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture(scope="session")
-def tokens_worker(django_db_setup, django_db_blocker, asana_sandbox, tmp_path_factory
-                  ) -> Iterator[Worker]:
-    run = os.environ.get("CONDUIT_TEST_RUN", str(os.getpid()))
-    broker_url = f"redis://127.0.0.1:6379/{WORKER_REDIS_DB}"
-    queue = f"conduit-tokens-test-{run}"
-    with django_db_blocker.unblock():
-        database = connection.settings_dict["NAME"]
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+def database_url() -> str:
+    """The test database as a URL for a subprocess: PostgreSQL, or the SQLite file."""
+    settings_dict = connection.settings_dict
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{Path(settings_dict['NAME']).resolve()}"
+    return f"postgres://postgres@127.0.0.1:5432/{settings_dict['NAME']}"
+
+
+def broker_url() -> str:
+    """The run's own Redis database (REDIS_URL), so no other run's unacknowledged messages are
+    ever restored by this run's workers, whose visibility timeout is short."""
+    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+def start_worker(*, asana_sandbox: SandboxControl, queue: str, log_path: Path, pool: str = "threads",
+                 concurrency: int = 8, visibility_timeout: int = WORKER_VISIBILITY_TIMEOUT
+                 ) -> subprocess.Popen:
+    """A `celery worker` subprocess on the test database, consuming `queue`; returns when it is
+    ready. Its visibility timeout is short so that a killed worker's task comes back within
+    seconds; it is still above the longest task the tests run."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-        "REDIS_URL": broker_url,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": broker_url(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_VISIBILITY_TIMEOUT_SECONDS": str(visibility_timeout),
         "ASANA_OAUTH_URL": asana_sandbox.url("/-/"),
         "ASANA_API_URL": asana_sandbox.url("/api/1.0"),
         "PYTHONUNBUFFERED": "1",
     }
     command = [
-        sys.executable, "-m", "celery", "-A", "config", "--result-backend", broker_url,
-        "worker", "--pool", "threads", "--concurrency", "8", "-Q", queue,
-        "--hostname", f"tokens-{run}@%h", "--without-gossip", "--without-mingle",
+        sys.executable, "-m", "celery", "-A", "config", "--result-backend", broker_url(),
+        "worker", "--pool", pool, "--concurrency", str(concurrency), "-Q", queue,
+        "--hostname", f"{queue}@%h", "--without-gossip", "--without-mingle",
         "--without-heartbeat", "--loglevel", "INFO",
     ]
-    with log_path.open("w") as log:
+    with log_path.open("a") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,  # noqa: S603
                                    stderr=subprocess.STDOUT)
-    client = Celery("tokens-tests", broker=broker_url, backend=broker_url)
+    deadline = time.monotonic() + 60
+    while "ready." not in log_path.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("celery worker did not start:\n" + log_path.read_text())
+        time.sleep(0.1)
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def tokens_worker(django_db_setup, django_db_blocker, asana_sandbox, tmp_path_factory
+                  ) -> Iterator[Worker]:
+    run = os.environ.get("CONDUIT_TEST_RUN", str(os.getpid()))
+    queue = f"conduit-tokens-test-{run}"
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    with django_db_blocker.unblock():
+        process = start_worker(asana_sandbox=asana_sandbox, queue=queue, log_path=log_path)
+    client = Celery("tokens-tests", broker=broker_url(), backend=broker_url())
     client.conf.task_default_queue = queue
     try:
-        deadline = time.monotonic() + 60
-        while "ready." not in log_path.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("celery worker did not start:\n" + log_path.read_text())
-            time.sleep(0.1)
-        yield Worker(queue=queue, broker_url=broker_url, client=client, log_path=log_path)
+        yield Worker(queue=queue, broker_url=broker_url(), client=client, log_path=log_path,
+                     process=process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_worker(process)
         client.close()

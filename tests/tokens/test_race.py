@@ -8,6 +8,7 @@ back: a double refresh would show up both in its request log and as a dead accou
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import timedelta
 
@@ -29,7 +30,7 @@ from tokens.models import ConnectedAccount, ProviderRevocation
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-ROUNDS = 20
+ROUNDS = int(os.environ.get("CONDUIT_RACE_ROUNDS", "20"))  # the SQLite run (test_race_sqlite) takes 10
 WORKER_CALLERS = 8  # refresh tasks on the worker
 THREAD_CALLERS = 4  # API calls in this process, refreshing on demand
 asana_provider = get_provider("asana")

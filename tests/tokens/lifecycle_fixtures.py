@@ -40,7 +40,8 @@ WORKER_VISIBILITY_TIMEOUT = 10  # seconds; the tests' longest task takes about 2
 
 def sandbox_options(sandbox: SandboxControl, **options) -> None:
     sandbox.control("options", **{"token_lifetime": 3600, "rotate_refresh_tokens": True,
-                                  **options})
+                                  "refresh_reuse_seconds": 0, **options})
+    sandbox.control("lose_refresh_answers", times=0)
 
 
 @pytest.fixture

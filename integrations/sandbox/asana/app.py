@@ -1,7 +1,9 @@
 """The Asana simulator: OAuth 2.0, the REST API under /api/1.0 and webhooks, on loopback.
 
 Run: `python manage.py sandbox asana --port 8101 --option token_lifetime=60`. Options (strings):
-`token_lifetime` (seconds, default 3600), `rotate_refresh_tokens` (true/false, default true),
+`token_lifetime` (seconds, default 3600), `rotate_refresh_tokens` (true/false, default false as at
+Asana, which answers a refresh without a new refresh token), `refresh_reuse_seconds` (with
+rotation: how long a spent refresh token may be exchanged again, default 0 = never; see oauth.py),
 `client_id` / `client_secret` (default: settings.ASANA_CLIENT_ID / ASANA_CLIENT_SECRET),
 `app_url` (host of permalink_url, default https://app.asana.com).
 
@@ -20,8 +22,10 @@ with a JSON object; answers `{"data": ...}` or `{"error": ...}` (400/404).
 - `task` {"gid": "..."}: the task's current full record.
 - `attachment_add` {"parent": task gid, "name", "host": "asana" (with "content_base64",
   "content_type") or "dropbox"/"gdrive"/... (with "view_url")}: attach a file or a link.
-- `options` {"token_lifetime": 5, "rotate_refresh_tokens": false}: change options at run time;
-  `{}` reads them.
+- `options` {"token_lifetime": 5, "rotate_refresh_tokens": true, "refresh_reuse_seconds": 30}:
+  change options at run time; `{}` reads them.
+- `lose_refresh_answers` {"times": 1, "hang_seconds": 30}: the next successful refresh answers
+  are processed, then held back that long (a lost answer: the client times out or dies).
 - `webhooks` {"wait": true, "timeout": 15}: waits for queued deliveries, then lists webhooks
   (without secrets) and the delivery log (webhook, target, status, delivered, actions, fields).
 `reset` restores the seed and drops webhooks; issued tokens and options survive it.
@@ -58,7 +62,8 @@ class AsanaSandbox(SandboxApp):
     def __init__(
         self,
         token_lifetime: str | int = DEFAULT_TOKEN_LIFETIME,
-        rotate_refresh_tokens: str | bool = "true",
+        rotate_refresh_tokens: str | bool = "false",
+        refresh_reuse_seconds: str | int = 0,
         client_id: str | None = None,
         client_secret: str | None = None,
         app_url: str = DEFAULT_APP_URL,
@@ -72,31 +77,37 @@ class AsanaSandbox(SandboxApp):
         self.client_secret = client_secret
         self.app_url = app_url.rstrip("/")
         self.token_lifetime = DEFAULT_TOKEN_LIFETIME
-        self.rotate_refresh_tokens = True
+        self.rotate_refresh_tokens = False
+        self.refresh_reuse_seconds = 0.0
         self.signing_secret = secrets.token_bytes(32)  # offsets and download links
         self.paginator = Paginator(self.signing_secret)
         self.store = build_store()
         super().__init__()  # creates the lock and registers the routes
         self.oauth = OAuthServer(self)
         self.webhooks = Webhooks(self)
-        self.set_options(token_lifetime=token_lifetime, rotate_refresh_tokens=rotate_refresh_tokens)
+        self.set_options(token_lifetime=token_lifetime, rotate_refresh_tokens=rotate_refresh_tokens,
+                         refresh_reuse_seconds=refresh_reuse_seconds)
 
     # -- options -----------------------------------------------------------------------------
     def set_options(
         self,
         token_lifetime: str | int | None = None,
         rotate_refresh_tokens: str | bool | None = None,
+        refresh_reuse_seconds: str | int | None = None,
     ) -> None:
         with self.lock:
             if token_lifetime is not None:
                 self.token_lifetime = int(token_lifetime)
             if rotate_refresh_tokens is not None:
                 self.rotate_refresh_tokens = _bool(str(rotate_refresh_tokens))
+            if refresh_reuse_seconds is not None:
+                self.refresh_reuse_seconds = max(0.0, float(refresh_reuse_seconds))
 
     def options(self) -> dict:
         return {
             "token_lifetime": self.token_lifetime,
             "rotate_refresh_tokens": self.rotate_refresh_tokens,
+            "refresh_reuse_seconds": self.refresh_reuse_seconds,
             "client_id": self.client_id,
             "app_url": self.app_url,
         }

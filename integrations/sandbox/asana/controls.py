@@ -113,10 +113,18 @@ def _attachment_add(app: AsanaSandbox, payload: dict) -> Response:
 
 def _options(app: AsanaSandbox, payload: dict) -> Response:
     for name in payload:
-        if name not in ("token_lifetime", "rotate_refresh_tokens"):
+        if name not in ("token_lifetime", "rotate_refresh_tokens", "refresh_reuse_seconds"):
             return _bad(UNKNOWN_OPTION.format(name=name))
     app.set_options(**{name: str(value) for name, value in payload.items()})
     return Response.json({"data": app.options()})
+
+
+def _lose_refresh_answers(app: AsanaSandbox, payload: dict) -> Response:
+    """The next `times` successful refresh answers are held back `hang_seconds` (oauth.py)."""
+    times = int(payload.get("times", 1))
+    hang_seconds = float(payload.get("hang_seconds", 30))
+    app.oauth.lose_refresh_answers(times=times, hang_seconds=hang_seconds)
+    return Response.json({"data": {"times": times, "hang_seconds": hang_seconds}})
 
 
 def _webhooks(app: AsanaSandbox, payload: dict) -> Response:
@@ -139,4 +147,5 @@ _ACTIONS = {
     "attachment_add": _attachment_add,
     "options": _options,
     "webhooks": _webhooks,
+    "lose_refresh_answers": _lose_refresh_answers,
 }

@@ -5,6 +5,19 @@ PKCE with `code_challenge_method=S256`), `POST /-/oauth_token` (grant types
 `authorization_code` and `refresh_token`; the answer carries access_token, token_type bearer,
 expires_in, refresh_token and `data` {id, gid, name, email}), `POST /-/oauth_revoke`.
 Errors are RFC 6749 section 5.2 bodies. Tokens are kept as SHA-256 digests only.
+
+Refresh tokens, as at Asana by default (`rotate_refresh_tokens=false`): a refresh answers a new
+access token and no refresh token, and the refresh token stays valid until revoked, so a
+refresh whose answer was lost costs nothing. With rotation on (the way Okta, Auth0 and the
+OAuth 2.0 Security BCP's refresh token rotation work) each refresh answers a new refresh token
+and the used one is spent; presenting a spent one again revokes the whole grant (RFC 9700
+4.14.2), except within `refresh_reuse_seconds` of its first use (Okta's "grace period", Auth0's
+"reuse interval"), when it is exchanged again for a new pair: a client whose answer was lost
+retries with it. 0 means no reuse window.
+
+The `lose_refresh_answers` control makes the next refresh answers get lost: the refresh is
+processed (a rotating token is spent) and the answer is held back for `hang_seconds`, longer
+than the client waits, as when a client's timeout fires or its process dies mid-call.
 """
 
 from __future__ import annotations
@@ -97,6 +110,7 @@ class RefreshToken:
     grant: Grant
     used: bool = False
     revoked: bool = False
+    used_at: float = 0.0  # time.time() of the first use, for the reuse window
 
 
 @dataclass
@@ -119,6 +133,13 @@ class OAuthServer:
         self.codes: dict[str, AuthorizationCode] = {}
         self.access_tokens: dict[str, AccessToken] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
+        self.lost_answers = 0  # the next this many successful refresh answers are held back
+        self.lost_answer_hang_seconds = 30.0
+
+    def lose_refresh_answers(self, *, times: int, hang_seconds: float) -> None:
+        with self.app.lock:
+            self.lost_answers = max(0, int(times))
+            self.lost_answer_hang_seconds = float(hang_seconds)
 
     # -- authorize -------------------------------------------------------------------------
     def authorize_page(self, request: Request) -> Response:
@@ -219,7 +240,9 @@ class OAuthServer:
             if grant_type == "authorization_code":
                 return self._exchange_code(form, client_id)
             if grant_type == "refresh_token":
-                return self._refresh(form, client_id)
+                response = self._refresh(form, client_id)
+                self._maybe_lose(response)
+                return response
             raise OAuthError("unsupported_grant_type", UNSUPPORTED_GRANT)
         except OAuthError as error:
             return error.response()
@@ -278,14 +301,26 @@ class OAuthServer:
             if record.grant.client_id != client_id:
                 raise OAuthError("invalid_grant", REFRESH_INVALID)
             if record.used:
-                # Reuse of a rotated refresh token (OAuth 2.0 Security BCP, RFC 9700 4.14.2).
-                record.grant.revoked = True
-                raise OAuthError("invalid_grant", REFRESH_REUSED)
+                window = self.app.refresh_reuse_seconds
+                if not (window > 0 and time.time() - record.used_at <= window):
+                    # Reuse of a rotated refresh token (OAuth 2.0 Security BCP, RFC 9700 4.14.2).
+                    record.grant.revoked = True
+                    raise OAuthError("invalid_grant", REFRESH_REUSED)
             rotate = self.app.rotate_refresh_tokens
-            if rotate:
+            if rotate and not record.used:
                 record.used = True
+                record.used_at = time.time()
             # Asana answers a refresh without a new refresh token; rotation adds one.
             return self._token_response(record.grant, with_refresh_token=rotate)
+
+    def _maybe_lose(self, response: Response) -> None:
+        """Hold a successful refresh answer back when the lose_refresh_answers control asks."""
+        with self.app.lock:
+            if response.status != 200 or self.lost_answers <= 0:
+                return
+            self.lost_answers -= 1
+            hang = self.lost_answer_hang_seconds
+        time.sleep(hang)  # outside the lock: other requests are served meanwhile
 
     def _token_response(self, grant: Grant, *, with_refresh_token: bool) -> Response:
         user = self.app.store.users[grant.user]

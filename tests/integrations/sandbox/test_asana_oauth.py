@@ -41,7 +41,9 @@ def refresh(sandbox, refresh_token: str) -> requests.Response:
 @pytest.fixture
 def restore_options(asana_sandbox):
     yield
-    asana_sandbox.control("options", token_lifetime=3600, rotate_refresh_tokens=True)
+    asana_sandbox.control("options", token_lifetime=3600, rotate_refresh_tokens=True,
+                          refresh_reuse_seconds=0)
+    asana_sandbox.control("lose_refresh_answers", times=0)
 
 
 def test_code_flow_answers_like_asana(asana_sandbox):
@@ -199,6 +201,42 @@ def test_without_rotation_the_refresh_token_keeps_working(asana_sandbox, restore
         answer = refresh(asana_sandbox, tokens["refresh_token"])
         assert answer.status_code == 200
         assert "refresh_token" not in answer.json()  # Asana keeps the one it gave
+
+
+def test_spent_refresh_token_is_exchanged_again_within_the_reuse_window(asana_sandbox,
+                                                                       restore_options):
+    asana_sandbox.control("options", rotate_refresh_tokens=True, refresh_reuse_seconds=30)
+    tokens = asana_oauth_tokens(asana_sandbox)
+    first = refresh(asana_sandbox, tokens["refresh_token"])
+    again = refresh(asana_sandbox, tokens["refresh_token"])  # the first answer was "lost"
+    assert again.status_code == 200
+    assert again.json()["refresh_token"] not in (tokens["refresh_token"],
+                                                 first.json()["refresh_token"])
+    assert me(asana_sandbox, again.json()["access_token"]).status_code == 200
+    assert refresh(asana_sandbox, again.json()["refresh_token"]).status_code == 200
+
+
+def test_spent_refresh_token_revokes_the_grant_after_the_reuse_window(asana_sandbox,
+                                                                      restore_options):
+    asana_sandbox.control("options", rotate_refresh_tokens=True, refresh_reuse_seconds=0.5)
+    tokens = asana_oauth_tokens(asana_sandbox)
+    first = refresh(asana_sandbox, tokens["refresh_token"]).json()
+    time.sleep(0.7)
+    again = refresh(asana_sandbox, tokens["refresh_token"])
+    assert again.json() == {"error": "invalid_grant", "error_description": oauth.REFRESH_REUSED}
+    assert me(asana_sandbox, first["access_token"]).status_code == 401
+
+
+def test_lost_refresh_answer_is_processed_but_held_back(asana_sandbox, restore_options):
+    asana_sandbox.control("options", rotate_refresh_tokens=True, refresh_reuse_seconds=0)
+    asana_sandbox.control("lose_refresh_answers", times=1, hang_seconds=5)
+    tokens = asana_oauth_tokens(asana_sandbox)
+    with pytest.raises(requests.Timeout):
+        requests.post(asana_sandbox.url("/-/oauth_token"), timeout=1, data={
+            "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+            "client_id": settings.ASANA_CLIENT_ID, "client_secret": settings.ASANA_CLIENT_SECRET})
+    # The refresh happened: the token is spent, and without a reuse window the grant is gone.
+    assert refresh(asana_sandbox, tokens["refresh_token"]).json()["error"] == "invalid_grant"
 
 
 def test_expired_access_token_gets_401(asana_sandbox):

@@ -19,6 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_REFRESH_WINDOW_SECONDS": 600,
     # A call refreshes first when the token expires within this margin (clock skew, latency).
     "TOKEN_REFRESH_MARGIN_SECONDS": 60,
+    # An invalid_grant after a refresh whose answer was lost is asked again after this pause.
+    "TOKEN_REFRESH_RECHECK_DELAY_SECONDS": 0.5,
     # How many accounts one beat run enqueues; the next run takes the rest.
     "TOKEN_REFRESH_BATCH_SIZE": 200,
     # Lifetime of the `state` (and PKCE verifier) kept in the session during a connect flow.

@@ -1,5 +1,7 @@
 """Domain errors of the account lifecycle, with their messages as constants tests assert on."""
 
+from rest_framework import status
+
 from config.errors import ApplicationError, Conflict, NotFound
 
 ACCOUNT_NEEDS_RECONNECT = (
@@ -33,6 +35,7 @@ FLOW_PROVIDER_UNAVAILABLE = (
     "{integration} could not be reached to complete the connection. Nothing was saved: try "
     "again in a moment."
 )
+TOKEN_STORE_BUSY = "Conduit is busy renewing this connection. Try again in a moment."
 JIRA_NOT_SET_UP = "Jira Server is not set up for this team"
 NO_TEAM = "You are not a member of any team yet: ask a team admin to add you."
 INSTALL_REQUESTED = (
@@ -70,3 +73,11 @@ class ConnectFlowRefused(ApplicationError):
 
 class IntegrationNotSetUp(Conflict):
     code = "integration_not_set_up"
+
+
+class TokenStoreBusy(ApplicationError):
+    """The account's row could not be locked in time (SQLite's busy timeout): retry later."""
+
+    code = "busy"
+    http_status = status.HTTP_503_SERVICE_UNAVAILABLE
+    retryable = True

@@ -38,6 +38,10 @@ class ConnectedAccount(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # Set, and committed, before each refresh call; cleared when an answer is read. Still set
+    # means an attempt whose answer was lost (a timeout, a killed worker): the provider may
+    # have rotated the refresh token, so an invalid_grant is re-checked before marking.
+    refresh_attempt_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,13 +8,15 @@ Provider calls go through the `Provider` protocol only (integrations/providers.p
 
 from __future__ import annotations
 
+import logging
 import random
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from approvals import errors as approval_errors
@@ -23,12 +25,19 @@ from approvals.audit import audit_event_record
 from approvals.catalog import catalog_entry
 from approvals.models import Team
 from approvals.selectors import installation_get, is_team_admin, membership_get
-from integrations.errors import ApiError, ApiUnauthorized, OAuthError
-from integrations.providers import AuthorizationStart, Credentials, Provider, get_provider
+from integrations.errors import ApiError, ApiTimeout, ApiUnauthorized, OAuthError
+from integrations.providers import (
+    AuthorizationStart,
+    Credentials,
+    Provider,
+    TokenSet,
+    get_provider,
+)
 from tokens import errors, selectors
 from tokens.conf import token_settings
 from tokens.models import ConnectedAccount, ProviderRevocation
 
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 Status = ConnectedAccount.Status
 
@@ -264,39 +273,77 @@ def account_refresh(
 ) -> ConnectedAccount:
     """Refresh the access token once, however many callers race for it; the fresh account.
 
-    Takes the account's row lock (SELECT ... FOR UPDATE) and re-reads the row. When the access
-    token differs from the one the caller holds, another caller refreshed it: that result is
-    returned without a provider call. Otherwise it refreshes when `force` (the provider answered
-    401) or when the token expires within `within_seconds` (default the call margin). The old
-    refresh token stays stored until the new tokens are saved in the same transaction; an
-    answer without a refresh token keeps the stored one (RFC 6749 section 6).
+    Takes the account's row lock (SELECT ... FOR UPDATE; on SQLite the database's write lock,
+    as every transaction there is immediate) and re-reads the row. When the access token
+    differs from the one the caller holds, another caller refreshed it: that result is returned
+    without a provider call. Otherwise it refreshes when `force` (the provider answered 401) or
+    when the token expires within `within_seconds` (default the call margin). The old refresh
+    token stays stored until the new tokens are saved; an answer without a refresh token keeps
+    the stored one (RFC 6749 section 6).
+
+    A lost answer never costs the account: the attempt is recorded (refresh_attempt_started_at,
+    committed) before the call, so it survives a killed process; a timeout is retried at once
+    with the same refresh token, which a provider that rotates refresh tokens still accepts
+    within its reuse window; and an invalid_grant while a lost attempt is on record is asked
+    once more before the account is marked.
 
     `invalid_grant` (and other reconnect errors) mark the account needs_reconnect (audited) and
     raise AccountNeedsReconnect. 5xx, 429 and timeouts keep every token, count a failure and
-    raise the retryable ApiError for the caller to retry.
+    raise the retryable ApiError for the caller to retry. A database lock that cannot be had
+    in time raises the retryable TokenStoreBusy (503), never a bare OperationalError.
     """
     refreshed, _ = _refresh(account=account, force=force, within_seconds=within_seconds)
     return refreshed
+
+
+def _lock(account: ConnectedAccount) -> ConnectedAccount | None:
+    return (
+        ConnectedAccount.objects.select_for_update(of=("self",))
+        .select_related("team", "user").filter(pk=account.pk).first()
+    )
 
 
 def _refresh(
     *, account: ConnectedAccount, force: bool, within_seconds: float | None
 ) -> tuple[ConnectedAccount, bool]:
     """account_refresh, also saying whether this call obtained the new token."""
+    try:
+        return _refresh_locked(account=account, force=force, within_seconds=within_seconds)
+    except OperationalError as error:
+        # SQLite's "database is locked" after the busy timeout: try again later, not a 500.
+        raise errors.TokenStoreBusy(errors.TOKEN_STORE_BUSY) from error
+
+
+def _refresh_locked(
+    *, account: ConnectedAccount, force: bool, within_seconds: float | None
+) -> tuple[ConnectedAccount, bool]:
     # Named like the secret it holds, so error reporters scrub it from frame variables.
     access_token = account.access_token
     margin = token_settings.TOKEN_REFRESH_MARGIN_SECONDS if within_seconds is None else within_seconds
-    failure: Exception | None = None
-    with transaction.atomic():
-        locked = (
-            ConnectedAccount.objects.select_for_update(of=("self",))
-            .select_related("team", "user").filter(pk=account.pk).first()
-        )
+
+    def refresh_due(locked: ConnectedAccount | None) -> bool:
         if locked is None or locked.status != Status.ACTIVE or not locked.has_credentials:
             raise _needs_reconnect(locked or account)
         if locked.access_token != access_token:
+            return False  # another caller refreshed it
+        return force or _expires_within(locked, margin)
+
+    # 1. Record the attempt, committed before the call: a process killed during the call rolls
+    # back the transaction below, and the next refresh still learns that an answer was lost.
+    with transaction.atomic():
+        locked = _lock(account)
+        if not refresh_due(locked):
             return locked, False
-        if not force and not _expires_within(locked, margin):
+        answer_lost = locked.refresh_attempt_started_at is not None
+        if locked.refresh_token:
+            locked.refresh_attempt_started_at = timezone.now()
+            locked.save(update_fields=["refresh_attempt_started_at", "updated_at"])
+
+    # 2. The call, under the lock again, so that concurrent callers wait for its result.
+    failure: Exception | None = None
+    with transaction.atomic():
+        locked = _lock(account)
+        if not refresh_due(locked):
             return locked, False
         if not locked.refresh_token:
             # OAuth 1.0a (Jira) or a provider that gave no refresh token: only a reconnect helps.
@@ -304,16 +351,18 @@ def _refresh(
             failure = _needs_reconnect(locked)
         else:
             try:
-                token_set = _provider(locked.integration).refresh(
-                    refresh_token=locked.refresh_token
-                )
+                token_set = _refresh_call(locked, answer_lost=answer_lost)
             except OAuthError as error:
+                locked.refresh_attempt_started_at = None  # answered: nothing was lost
                 if error.needs_reconnect:
                     _mark_needs_reconnect(locked, reason=error.error)
                     failure = _needs_reconnect(locked)
                 else:
                     failure = error
             except ApiError as error:
+                # Kept on record: a timeout or a broken connection may have hidden a refresh
+                # the provider performed (a 5xx answer keeps it too, which costs at most one
+                # re-check of a later invalid_grant).
                 failure = error
             else:
                 locked.access_token = token_set.access_token
@@ -323,13 +372,48 @@ def _refresh(
                 if token_set.scopes:
                     locked.scopes = token_set.scopes[:500]
                 locked.last_refreshed_at = timezone.now()
+                locked.refresh_attempt_started_at = None
                 locked.consecutive_failures = 0
                 locked.save()
                 return locked, True
             if not isinstance(failure, errors.AccountNeedsReconnect):
                 locked.consecutive_failures += 1
-                locked.save(update_fields=["consecutive_failures", "updated_at"])
+            locked.save(update_fields=["consecutive_failures", "refresh_attempt_started_at",
+                                       "updated_at"])
+    # Raised here, after the block, so that the transaction commits the needs_reconnect mark,
+    # its audit event and the failure count instead of rolling them back with the error.
     raise failure
+
+
+def _refresh_call(locked: ConnectedAccount, *, answer_lost: bool) -> TokenSet:
+    """The provider's refresh with the stored refresh token, made safe for lost answers.
+
+    A timeout may have hidden a refresh the provider performed (and, if it rotates, a spent
+    refresh token): the same request is sent once more at once, while the provider's reuse
+    window is open. An invalid_grant while an earlier answer is known lost (`answer_lost`, or a
+    timeout in this call) is asked once more after REFRESH_RECHECK_DELAY_SECONDS, since a
+    provider can refuse a token it is still rotating; only a second refusal stands.
+    """
+    provider = _provider(locked.integration)
+    refresh_token = locked.refresh_token
+    rechecked = False
+    timed_out = False
+    while True:
+        try:
+            return provider.refresh(refresh_token=refresh_token)
+        except ApiTimeout:
+            if timed_out:
+                raise
+            timed_out = answer_lost = True
+            logger.warning("refresh of account %s: answer lost (timeout), retrying at once",
+                           locked.pk)
+        except OAuthError as error:
+            if not (error.needs_reconnect and answer_lost) or rechecked:
+                raise
+            rechecked = True
+            logger.warning("refresh of account %s: %s after a lost answer, asking again",
+                           locked.pk, error.error)
+            time.sleep(float(token_settings.TOKEN_REFRESH_RECHECK_DELAY_SECONDS))
 
 
 def account_refresh_by_id(*, account_id: Any, within_seconds: float | None = None) -> str:

@@ -15,7 +15,7 @@ from celery import Task, shared_task
 from integrations.errors import ApiError
 from tokens import services
 from tokens.conf import token_settings
-from tokens.errors import AccountNeedsReconnect
+from tokens.errors import AccountNeedsReconnect, TokenStoreBusy
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +30,18 @@ def _retry(task: Task, error: ApiError) -> None:
     raise task.retry(countdown=countdown, exc=error)
 
 
-@shared_task(bind=True, name="tokens.refresh_account", acks_late=True, max_retries=None)
+@shared_task(bind=True, name="tokens.refresh_account", acks_late=True,
+             reject_on_worker_lost=True, max_retries=None)
 def refresh_account(self: Task, account_id: str) -> str:
     """Refresh one account if it still expires within the window (exactly once per token)."""
     try:
         return services.account_refresh_by_id(account_id=account_id)
     except AccountNeedsReconnect:
         return "needs_reconnect"
+    except TokenStoreBusy:
+        if not self.request.is_eager and self.request.retries < token_settings.TOKEN_TASK_MAX_RETRIES:
+            raise self.retry(countdown=services.backoff_seconds(self.request.retries)) from None
+        return "failed"
     except ApiError as error:
         if error.retryable:
             _retry(self, error)
@@ -51,7 +56,8 @@ def refresh_expiring_accounts() -> int:
     return services.accounts_refresh_expiring()
 
 
-@shared_task(bind=True, name="tokens.send_revocation", acks_late=True, max_retries=None)
+@shared_task(bind=True, name="tokens.send_revocation", acks_late=True,
+             reject_on_worker_lost=True, max_retries=None)
 def send_revocation(self: Task, revocation_id: str) -> str:
     """Revoke one queued token at the provider; retried with backoff while it fails."""
     delay = services.revocation_send(revocation_id=revocation_id)

@@ -16,7 +16,7 @@ from integrations.asana import oauth as asana_oauth
 from integrations.errors import ApiTimeout
 from integrations.providers import get_provider
 from tests.tokens.lifecycle_fixtures import expire, make_connected_account, refresh_grants
-from tokens import services
+from tokens import errors, services
 from tokens.models import ConnectedAccount
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_invalid_grant_twice_after_a_lost_answer_marks_the_account(asana, accoun
     with pytest.raises(ApiTimeout):
         services.account_refresh(account=account)
     asana.control("revoke_token", token=account.refresh_token)  # the user revoked the app
-    with pytest.raises(services.errors.AccountNeedsReconnect):
+    with pytest.raises(errors.AccountNeedsReconnect):
         services.account_refresh(account=ConnectedAccount.objects.get(pk=account.pk))
     assert len(refresh_grants(asana)) == 4  # 2 lost, the invalid_grant and its re-check
     assert (ConnectedAccount.objects.get(pk=account.pk).status

@@ -1,0 +1,63 @@
+"""What the account-lifecycle services share: the provider behind a key, the team's server
+context, labels for audit events and the retry schedule."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from approvals import errors as approval_errors
+from approvals.catalog import catalog_entry
+from approvals.models import Team
+from integrations.errors import ApiError
+from integrations.providers import Provider, get_provider
+from tokens import errors, selectors
+from tokens.conf import token_settings
+from tokens.models import ConnectedAccount
+
+Status = ConnectedAccount.Status
+
+
+def name_of(integration: str) -> str:
+    entry = catalog_entry(integration)
+    return entry.name if entry else integration
+
+
+def provider_for(integration: str) -> Provider:
+    try:
+        return get_provider(integration)
+    except LookupError:
+        if integration == "jira_server":
+            raise errors.IntegrationNotSetUp(errors.JIRA_NOT_SET_UP) from None
+        raise approval_errors.UnknownIntegration(
+            approval_errors.UNKNOWN_INTEGRATION.format(key=integration)
+        ) from None
+
+
+def server_for(*, team: Team | None, integration: str) -> Any:
+    """Jira's server context for the team; IntegrationNotSetUp when the team has none."""
+    server = selectors.server_context(team=team, integration=integration)
+    if integration == "jira_server" and server is None:
+        raise errors.IntegrationNotSetUp(errors.JIRA_NOT_SET_UP)
+    return server
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Full-jitter exponential backoff: uniform in [0, min(max, base * 2**attempt)]
+    (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/), at least 1s."""
+    ceiling = min(float(token_settings.TOKEN_RETRY_BACKOFF_MAX),
+                  float(token_settings.TOKEN_RETRY_BACKOFF_BASE) * (2 ** max(attempt, 0)))
+    return max(1.0, random.uniform(0, ceiling))  # noqa: S311 - jitter, not a secret
+
+
+def retry_delay(error: ApiError, attempt: int) -> float:
+    """When to try again: the provider's Retry-After for a 429, else backoff with jitter."""
+    if error.retry_after is not None:
+        return max(1.0, float(error.retry_after))
+    return backoff_seconds(attempt)
+
+
+def label(account: ConnectedAccount) -> str:
+    """How an account is named in audit events: provider, provider identity, owner."""
+    who = account.provider_account_name or account.provider_account_id or "account"
+    return f"{name_of(account.integration)} {who} of {account.user}"

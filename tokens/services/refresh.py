@@ -1,0 +1,275 @@
+"""Refreshing and using an account's access token: exactly once however many callers race,
+and never losing the account to a refresh answer that did not arrive."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from django.db import OperationalError, transaction
+from django.utils import timezone
+
+from approvals.audit import audit_event_record
+from integrations.errors import ApiError, ApiTimeout, ApiUnauthorized, OAuthError
+from integrations.providers import Credentials, TokenSet
+from tokens import errors, selectors
+from tokens.conf import token_settings
+from tokens.models import ConnectedAccount
+from tokens.services.common import Status, label, name_of, provider_for, server_for
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _needs_reconnect(account: ConnectedAccount) -> errors.AccountNeedsReconnect:
+    name = name_of(account.integration)
+    return errors.AccountNeedsReconnect(
+        errors.ACCOUNT_NEEDS_RECONNECT.format(integration=name),
+        detail={"integration": account.integration,
+                "connect_url": selectors.connect_url(account.integration)},
+    )
+
+
+def _expires_within(account: ConnectedAccount, seconds: float) -> bool:
+    if account.expires_at is None:
+        return False
+    return account.expires_at <= timezone.now() + timedelta(seconds=seconds)
+
+
+def _mark_needs_reconnect(account: ConnectedAccount, *, reason: str) -> None:
+    """Inside the caller's transaction, with the row locked."""
+    account.status = Status.NEEDS_RECONNECT
+    account.save(update_fields=["status", "updated_at"])
+    audit_event_record(
+        action="account.needs_reconnect", target=label(account), team=account.team,
+        metadata={"integration": account.integration, "account": str(account.pk),
+                  "reason": reason},
+    )
+
+
+def account_refresh(
+    *, account: ConnectedAccount, force: bool = False, within_seconds: float | None = None
+) -> ConnectedAccount:
+    """Refresh the access token once, however many callers race for it; the fresh account.
+
+    Takes the account's row lock (SELECT ... FOR UPDATE; on SQLite the database's write lock,
+    as every transaction there is immediate) and re-reads the row. When the access token
+    differs from the one the caller holds, another caller refreshed it: that result is returned
+    without a provider call. Otherwise it refreshes when `force` (the provider answered 401) or
+    when the token expires within `within_seconds` (default the call margin). The old refresh
+    token stays stored until the new tokens are saved; an answer without a refresh token keeps
+    the stored one (RFC 6749 section 6).
+
+    A lost answer never costs the account: the attempt is recorded (refresh_attempt_started_at,
+    committed) before the call, so it survives a killed process; a timeout is retried at once
+    with the same refresh token, which a provider that rotates refresh tokens still accepts
+    within its reuse window; and an invalid_grant while a lost attempt is on record is asked
+    once more before the account is marked.
+
+    `invalid_grant` (and other reconnect errors) mark the account needs_reconnect (audited) and
+    raise AccountNeedsReconnect. 5xx, 429 and timeouts keep every token, count a failure and
+    raise the retryable ApiError for the caller to retry. A database lock that cannot be had
+    in time raises the retryable TokenStoreBusy (503), never a bare OperationalError.
+    """
+    refreshed, _ = _refresh(account=account, force=force, within_seconds=within_seconds)
+    return refreshed
+
+
+def _lock(account: ConnectedAccount) -> ConnectedAccount | None:
+    return (
+        ConnectedAccount.objects.select_for_update(of=("self",))
+        .select_related("team", "user").filter(pk=account.pk).first()
+    )
+
+
+def _refresh(
+    *, account: ConnectedAccount, force: bool, within_seconds: float | None
+) -> tuple[ConnectedAccount, bool]:
+    """account_refresh, also saying whether this call obtained the new token."""
+    try:
+        return _refresh_locked(account=account, force=force, within_seconds=within_seconds)
+    except OperationalError as error:
+        # SQLite's "database is locked" after the busy timeout: try again later, not a 500.
+        raise errors.TokenStoreBusy(errors.TOKEN_STORE_BUSY) from error
+
+
+def _refresh_locked(
+    *, account: ConnectedAccount, force: bool, within_seconds: float | None
+) -> tuple[ConnectedAccount, bool]:
+    # Named like the secret it holds, so error reporters scrub it from frame variables.
+    access_token = account.access_token
+    margin = token_settings.TOKEN_REFRESH_MARGIN_SECONDS if within_seconds is None else within_seconds
+
+    def refresh_due(locked: ConnectedAccount | None) -> bool:
+        if locked is None or locked.status != Status.ACTIVE or not locked.has_credentials:
+            raise _needs_reconnect(locked or account)
+        if locked.access_token != access_token:
+            return False  # another caller refreshed it
+        return force or _expires_within(locked, margin)
+
+    # 1. Record the attempt, committed before the call: a process killed during the call rolls
+    # back the transaction below, and the next refresh still learns that an answer was lost.
+    with transaction.atomic():
+        locked = _lock(account)
+        if not refresh_due(locked):
+            return locked, False
+        answer_lost = locked.refresh_attempt_started_at is not None
+        if locked.refresh_token:
+            locked.refresh_attempt_started_at = timezone.now()
+            locked.save(update_fields=["refresh_attempt_started_at", "updated_at"])
+
+    # 2. The call, under the lock again, so that concurrent callers wait for its result.
+    failure: Exception | None = None
+    with transaction.atomic():
+        locked = _lock(account)
+        if not refresh_due(locked):
+            return locked, False
+        if not locked.refresh_token:
+            # OAuth 1.0a (Jira) or a provider that gave no refresh token: only a reconnect helps.
+            _mark_needs_reconnect(locked, reason="no_refresh_token")
+            failure = _needs_reconnect(locked)
+        else:
+            try:
+                token_set = _refresh_call(locked, answer_lost=answer_lost)
+            except OAuthError as error:
+                locked.refresh_attempt_started_at = None  # answered: nothing was lost
+                if error.needs_reconnect:
+                    _mark_needs_reconnect(locked, reason=error.error)
+                    failure = _needs_reconnect(locked)
+                else:
+                    failure = error
+            except ApiError as error:
+                # Kept on record: a timeout or a broken connection may have hidden a refresh
+                # the provider performed (a 5xx answer keeps it too, which costs at most one
+                # re-check of a later invalid_grant).
+                failure = error
+            else:
+                locked.access_token = token_set.access_token
+                if token_set.refresh_token:
+                    locked.refresh_token = token_set.refresh_token
+                locked.expires_at = token_set.expires_at
+                if token_set.scopes:
+                    locked.scopes = token_set.scopes[:500]
+                locked.last_refreshed_at = timezone.now()
+                locked.refresh_attempt_started_at = None
+                locked.consecutive_failures = 0
+                locked.save()
+                return locked, True
+            if not isinstance(failure, errors.AccountNeedsReconnect):
+                locked.consecutive_failures += 1
+            locked.save(update_fields=["consecutive_failures", "refresh_attempt_started_at",
+                                       "updated_at"])
+    # Raised here, after the block, so that the transaction commits the needs_reconnect mark,
+    # its audit event and the failure count instead of rolling them back with the error.
+    raise failure
+
+
+def _refresh_call(locked: ConnectedAccount, *, answer_lost: bool) -> TokenSet:
+    """The provider's refresh with the stored refresh token, made safe for lost answers.
+
+    A timeout may have hidden a refresh the provider performed (and, if it rotates, a spent
+    refresh token): the same request is sent once more at once, while the provider's reuse
+    window is open. An invalid_grant while an earlier answer is known lost (`answer_lost`, or a
+    timeout in this call) is asked once more after REFRESH_RECHECK_DELAY_SECONDS, since a
+    provider can refuse a token it is still rotating; only a second refusal stands.
+    """
+    provider = provider_for(locked.integration)
+    refresh_token = locked.refresh_token
+    rechecked = False
+    timed_out = False
+    while True:
+        try:
+            return provider.refresh(refresh_token=refresh_token)
+        except ApiTimeout:
+            if timed_out:
+                raise
+            timed_out = answer_lost = True
+            logger.warning("refresh of account %s: answer lost (timeout), retrying at once",
+                           locked.pk)
+        except OAuthError as error:
+            if not (error.needs_reconnect and answer_lost) or rechecked:
+                raise
+            rechecked = True
+            logger.warning("refresh of account %s: %s after a lost answer, asking again",
+                           locked.pk, error.error)
+            time.sleep(float(token_settings.TOKEN_REFRESH_RECHECK_DELAY_SECONDS))
+
+
+def account_refresh_by_id(*, account_id: Any, within_seconds: float | None = None) -> str:
+    """The refresh task's service: "refreshed", "fresh" (nothing to do) or "gone"."""
+    account = ConnectedAccount.objects.filter(pk=account_id).first()
+    if account is None or account.status != Status.ACTIVE or not account.refresh_token:
+        return "gone"
+    _, refreshed = _refresh(
+        account=account, force=False,
+        within_seconds=token_settings.TOKEN_REFRESH_WINDOW_SECONDS
+        if within_seconds is None else within_seconds,
+    )
+    return "refreshed" if refreshed else "fresh"
+
+
+def account_credentials(account: ConnectedAccount) -> Credentials:
+    return Credentials(
+        access_token=account.access_token,
+        token_secret=account.token_secret,
+        server=server_for(team=account.team, integration=account.integration),
+    )
+
+
+def account_call(*, account: ConnectedAccount, call: Callable[[Credentials], T]) -> T:
+    """Run `call(credentials)` with a valid access token and return its result.
+
+    Refreshes first when the token expires within TOKEN_REFRESH_MARGIN_SECONDS, and once more
+    (forced) after an ApiUnauthorized, then calls again; a second 401 marks the account
+    needs_reconnect. A refresh that fails with a retryable error while the held token has not
+    expired yet uses the held token. Marks last_used_at. Raises AccountNeedsReconnect (409,
+    detail.connect_url) when the account cannot be used; provider ApiErrors pass through.
+    """
+    if account.status != Status.ACTIVE or not account.has_credentials:
+        raise _needs_reconnect(account)
+    if _expires_within(account, token_settings.TOKEN_REFRESH_MARGIN_SECONDS):
+        try:
+            account = account_refresh(account=account)
+        except ApiError as error:
+            if not error.retryable or _expires_within(account, 0):
+                raise
+    try:
+        result = call(account_credentials(account))
+    except ApiUnauthorized:
+        account = account_refresh(account=account, force=True)
+        try:
+            result = call(account_credentials(account))
+        except ApiUnauthorized:
+            with transaction.atomic():
+                locked = ConnectedAccount.objects.select_for_update().filter(pk=account.pk).first()
+                if locked is not None and locked.access_token == account.access_token:
+                    _mark_needs_reconnect(locked, reason="unauthorized")
+            raise _needs_reconnect(account) from None
+    ConnectedAccount.objects.filter(pk=account.pk).update(last_used_at=timezone.now())
+    return result
+
+
+def accounts_refresh_expiring(
+    *, within_seconds: int | None = None, batch_size: int | None = None,
+    enqueue: Callable[[Any], None] | None = None,
+) -> int:
+    """Enqueue a refresh task (by id) for each account expiring within the window (default
+    TOKEN_REFRESH_WINDOW_SECONDS), at most `batch_size` per run, soonest first; how many.
+
+    Duplicates in the queue are harmless: account_refresh re-checks under the row lock.
+    """
+    window = token_settings.TOKEN_REFRESH_WINDOW_SECONDS if within_seconds is None else within_seconds
+    limit = token_settings.TOKEN_REFRESH_BATCH_SIZE if batch_size is None else batch_size
+    if enqueue is None:
+        from tokens.tasks import refresh_account
+
+        def enqueue(account_id: Any) -> None:
+            refresh_account.delay(str(account_id))
+
+    account_ids = selectors.accounts_expiring(within_seconds=int(window), limit=int(limit))
+    for account_id in account_ids:
+        enqueue(account_id)
+    return len(account_ids)

@@ -341,7 +341,9 @@ ASANA_OAUTH_URL = env("ASANA_OAUTH_URL", "https://app.asana.com/-/")
 ASANA_API_URL = env("ASANA_API_URL", "https://app.asana.com/api/1.0")
 ASANA_APP_URL = env("ASANA_APP_URL", "https://app.asana.com")  # host of task links
 EGRESS_ALLOWED_HOSTS = env_list("EGRESS_ALLOWED_HOSTS")
-EGRESS_ALLOW_LOOPBACK = env_bool("EGRESS_ALLOW_LOOPBACK", default=not PRODUCTION)
+# Plain http to 127.0.0.1 / ::1 only where asked for (the trial and the tests set it): a team
+# admin's Jira URL must never reach local ports such as PostgreSQL's or Redis' otherwise.
+EGRESS_ALLOW_LOOPBACK = env_bool("EGRESS_ALLOW_LOOPBACK", default=False)
 CONDUIT_KEYSET = env("CONDUIT_KEYSET")
 CONDUIT_KEYSET_FILE = env("CONDUIT_KEYSET_FILE") or (
     "" if PRODUCTION else str(LOCAL_DIR / "keyset.json")

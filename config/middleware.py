@@ -6,6 +6,25 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 
+class CrossOriginResourcePolicyMiddleware:
+    """`Cross-Origin-Resource-Policy` (settings.SECURE_CROSS_ORIGIN_RESOURCE_POLICY, default
+    `same-origin`) on every response, static files included.
+
+    Django's SecurityMiddleware sets COOP but not CORP; without it another origin may embed
+    Conduit's answers (images, scripts, JSON) as no-cors subresources and read them through
+    side channels such as Spectre.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.policy = getattr(settings, "SECURE_CROSS_ORIGIN_RESOURCE_POLICY", "same-origin")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Cross-Origin-Resource-Policy", self.policy)
+        return response
+
+
 class NoStoreMiddleware:
     """`Cache-Control: no-cache, no-store` on every response except static files.
 

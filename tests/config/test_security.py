@@ -25,6 +25,8 @@ def assert_baseline_headers(response):
     script_src = next(part for part in policy.split(";") if "script-src" in part)
     assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
     assert "frame-ancestors 'none'" in policy
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
 @pytest.fixture
@@ -48,6 +50,27 @@ def test_admin_change_list_has_the_baseline_headers(admin_client_of_team):
     response = admin_client_of_team.get(reverse("admin:approvals_installrequest_changelist"))
     assert response.status_code == 200
     assert_baseline_headers(response)
+
+
+def test_admin_slash_redirect_has_the_baseline_headers(client):
+    # CommonMiddleware answers /admin with its APPEND_SLASH redirect on the way out: that
+    # answer must pass through every header middleware too.
+    response = client.get("/admin")
+    assert response.status_code == 301 and response["Location"] == "/admin/"
+    assert_baseline_headers(response)
+
+
+def test_not_found_page_has_the_baseline_headers(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert_baseline_headers(response)
+
+
+def test_static_files_are_same_origin_resources(client):
+    response = client.get("/static/admin/css/base.css")
+    assert response.status_code == 200
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
 
 
 def test_session_and_csrf_cookies_are_secure_and_http_only(client):

@@ -357,6 +357,9 @@ TOKEN_RETENTION_DAYS = int(env("TOKEN_RETENTION_DAYS", "7"))
 TOKEN_REFRESH_WINDOW_SECONDS = int(env("TOKEN_REFRESH_WINDOW_SECONDS", "600"))
 
 # -- logging: never the secrets that oauthlib and requests-oauthlib log at DEBUG -------------
+# config.logging.configure also installs a record factory that redacts for every handler,
+# including ones an operator adds: the "redact" filter alone covers only the console handler.
+LOGGING_CONFIG = "config.logging.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -52,3 +52,45 @@ def test_sentry_sends_no_local_variables_and_no_request_bodies():
     assert options["include_local_variables"] is False
     assert options["max_request_body_size"] == "never"
     assert options["send_default_pii"] is False
+
+
+# -- the shapes oauthlib and requests-oauthlib print at DEBUG ---------------------------------
+
+def test_oauthlib_client_repr_is_redacted():
+    line = redact("Signing request <PreparedRequest [POST]> using client <Client "
+                  "client_key=conduit, resource_owner_key=rok-123, verifier=ver-456, "
+                  "realm=None, rsa_key=****>")
+    assert "rok-123" not in line and "ver-456" not in line
+    assert "client_key=conduit" in line
+
+
+def test_oauthlib_collected_params_tuples_are_redacted():
+    line = redact("Collected params: [('oauth_nonce', '1'), ('oauth_token', 'tok-123'), "
+                  "(\"oauth_verifier\", \"ver-456\"), ('oauth_signature', 'c2ln')]")
+    for secret in ("tok-123", "ver-456", "c2ln"):
+        assert secret not in line
+    assert "('oauth_nonce', '1')" in line
+
+
+def test_url_encoded_oauth_values_in_a_signature_base_string_are_redacted():
+    line = redact("Signing: signature base string: POST&http%3A%2F%2F127.0.0.1%3A8102%2Fx&"
+                  "oauth_consumer_key%3Dconduit%26oauth_token%3Dtok-123%26oauth_verifier%3Dv-4"
+                  "%26oauth_version%3D1.0 and oauth_token%253Ddouble-5")
+    for secret in ("tok-123", "v-4", "double-5"):
+        assert secret not in line
+    assert "oauth_consumer_key%3Dconduit" in line
+
+
+def test_oauth_authorization_header_values_are_redacted():
+    line = redact("Updated headers: {'Authorization': 'OAuth oauth_nonce=\"1\", "
+                  "oauth_token=\"tok-123\", oauth_signature=\"c2ln%3D\"'}")
+    assert "tok-123" not in line and "c2ln" not in line
+
+
+def test_a_record_is_redacted_for_every_handler_not_only_the_configured_one():
+    # An operator's own handler (or pytest's caplog) has no filter: the record itself must
+    # come out redacted.
+    record = logging.getLogger("requests_oauthlib.oauth1_session").makeRecord(
+        "requests_oauthlib.oauth1_session", logging.DEBUG, __file__, 1,
+        "Obtained token %s", ({"oauth_token": "tok-9", "oauth_token_secret": "sec-9"},), None)
+    assert "tok-9" not in record.getMessage() and "sec-9" not in record.getMessage()

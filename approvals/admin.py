@@ -10,11 +10,14 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from approvals import services
+from approvals.admin_forms import TeamListFilter, UserByNameField
 from approvals.admin_site import console_teams
 from approvals.audit import audit_event_record, client_ip
 from approvals.models import AuditEvent, Installation, InstallRequest, Membership, Team
 from approvals.selectors import is_support, teams_administered_by
 from config.errors import ApplicationError
+
+User = get_user_model()
 
 
 class TeamScopedAdmin(admin.ModelAdmin):
@@ -65,6 +68,13 @@ class TeamScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def get_list_filter(self, request: HttpRequest):
+        # Django's related filter would name every team; the scoped one names the viewer's.
+        return [
+            (entry, TeamListFilter) if self.team_path and entry == self.team_path else entry
+            for entry in super().get_list_filter(request)
+        ]
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "team":
             teams = console_teams(request)
@@ -102,6 +112,14 @@ class MembershipAdmin(TeamScopedAdmin):
     search_fields = ["user__username", "user__email", "team__name"]
     autocomplete_fields: list[str] = []
     fields = ["team", "user", "role"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            # A text box resolved to an existing user, not a select listing every user (and
+            # without the related-object links that would open the user admin).
+            return db_field.formfield(form_class=UserByNameField,
+                                      queryset=User.objects.filter(is_active=True))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self.is_team_admin_for(request)
@@ -229,9 +247,6 @@ class AuditEventAdmin(TeamScopedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # the audit log is read-only for everyone
-
-
-User = get_user_model()
 
 
 class AuditedUserAdmin(UserAdmin):

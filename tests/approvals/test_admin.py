@@ -117,7 +117,7 @@ def test_admin_cannot_add_a_member_to_another_team(client, setup):
     outsider = make_member(make_team(), "bob")
     response = console(client, setup["globex_admin"]).post(
         reverse("admin:approvals_membership_add"),
-        {"team": setup["acme"].pk, "user": outsider.pk, "role": "member"},
+        {"team": setup["acme"].pk, "user": outsider.username, "role": "member"},
     )
     assert response.status_code == 200  # the form refuses the team choice
     assert not Membership.objects.filter(team=setup["acme"], user=outsider).exists()
@@ -127,7 +127,7 @@ def test_membership_change_is_audited(client, setup):
     membership = Membership.objects.get(user=setup["member"])
     console(client, setup["acme_admin"]).post(
         reverse("admin:approvals_membership_change", args=[membership.pk]),
-        {"team": setup["acme"].pk, "user": setup["member"].pk, "role": "admin"},
+        {"team": setup["acme"].pk, "user": setup["member"].username, "role": "admin"},
     )
     membership.refresh_from_db()
     assert membership.role == "admin"

@@ -1,4 +1,9 @@
-"""Suite-wide fixtures and the socket guard.
+"""Suite-wide fixtures, the socket guard, and the rule that CI never skips.
+
+Under CI=true a skipped test is a failed run: every skip is turned into a failure of that test
+(with its reason), and a skip that happens outside a test (collection) fails the session, so a
+missing browser or a missing `../shared` can never make CI green by running less. Outside CI a
+skip prints its reason (pyproject's `-ra`).
 
 The guard refuses, before any packet leaves, every connection to an address outside
 127.0.0.0/8 and ::1, and records what it refused: a broken egress check can never send traffic
@@ -8,7 +13,9 @@ elsewhere, and tests can assert on the record (`refused_connections`).
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+from collections.abc import Iterator
 
 import pytest
 
@@ -60,3 +67,51 @@ def refused_connections() -> list[tuple[str, object]]:
     REFUSED.clear()
     yield REFUSED
     REFUSED.clear()
+
+
+# -- CI never skips ---------------------------------------------------------------------------
+
+CI_SKIP_FAILED = "skipped under CI=true, where every test must run: {reason}"
+
+
+def running_in_ci() -> bool:
+    """CI=true (or 1/yes), as GitHub Actions, GitLab and .ci/run set it."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def skip_or_fail_in_ci(reason: str) -> None:
+    """Skip with `reason` on a developer's machine; fail with it under CI=true."""
+    if running_in_ci():
+        pytest.fail(CI_SKIP_FAILED.format(reason=reason), pytrace=False)
+    pytest.skip(reason)
+
+
+def _skip_reason(report: pytest.TestReport | pytest.CollectReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if running_in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = CI_SKIP_FAILED.format(reason=_skip_reason(report))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not running_in_ci():
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = [] if reporter is None else [
+        report for report in reporter.stats.get("skipped", [])
+        if not hasattr(report, "wasxfail")
+    ]
+    if skipped:
+        for report in skipped:
+            reason = CI_SKIP_FAILED.format(reason=_skip_reason(report))
+            session.config.get_terminal_writer().line(f"{report.nodeid}: {reason}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

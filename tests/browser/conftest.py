@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import skip_or_fail_in_ci
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -30,7 +32,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+        skip_or_fail_in_ci(f"Debian's chromium is not at {CHROMIUM} (.ci/chromium installs it)")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in the test's thread; the tests' ORM calls are

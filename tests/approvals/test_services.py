@@ -4,9 +4,13 @@ import pytest
 
 from approvals import errors, services
 from approvals.catalog import Plan
-from approvals.hooks import account_revokers
 from approvals.models import AuditEvent, Installation, InstallRequest
+from integrations.errors import ApiUnauthorized
+from integrations.providers import Credentials, get_provider
+from integrations.sandbox.asana.seed import ADA, ALAN, GRACE
 from tests.factories import make_admin, make_member, make_team
+from tests.tokens.lifecycle_fixtures import make_connected_account
+from tokens.models import ConnectedAccount
 
 pytestmark = pytest.mark.django_db
 
@@ -162,29 +166,56 @@ def test_requester_cancels_own_request(team):
     assert install_request.status == "cancelled"
 
 
+def works_at_asana(access_token: str) -> bool:
+    try:
+        get_provider("asana").list_workspaces(Credentials(access_token=access_token))
+    except ApiUnauthorized:
+        return False
+    return True
+
+
 @pytest.fixture
-def recorded_revocations():
-    calls = []
-
-    def revoker(**kwargs):
-        calls.append(kwargs)
-        return 2 if kwargs["user"] is None else 1
-
-    account_revokers.append(revoker)
-    yield calls
-    account_revokers.remove(revoker)
-
-
-def test_uninstall_for_team_revokes_every_members_accounts(team, recorded_revocations):
+def connected(asana, team):
+    """Real Asana accounts (sandbox tokens) of two Acme members and of a Globex member, and an
+    Acme Jira account, which uninstalling Asana must not touch."""
     admin = make_admin(team)
+    alice, bob = make_member(team, "alice"), make_member(team, "bob")
+    globex = make_team("Globex")
+    carol = make_member(globex, "carol")
+    accounts = {
+        "alice": make_connected_account(asana, user=alice, team=team, user_gid=ADA)[0],
+        "bob": make_connected_account(asana, user=bob, team=team, user_gid=GRACE)[0],
+        "carol": make_connected_account(asana, user=carol, team=globex, user_gid=ALAN)[0],
+        "alice-jira": ConnectedAccount.objects.create(
+            user=alice, team=team, integration="jira_server", access_token="jira-token",
+            token_secret="jira-secret"),
+    }
+    tokens = {name: account.access_token for name, account in accounts.items()}
     services.integration_install(team=team, integration="asana", acting_user=admin)
-    revoked = services.integration_uninstall_for_team(team=team, integration="asana",
-                                                      acting_user=admin)
+    asana.clear_requests()
+    return {"admin": admin, "alice": alice, "accounts": accounts, "tokens": tokens}
+
+
+def remaining_accounts() -> set[str]:
+    return {f"{account.user.username}/{account.integration}"
+            for account in ConnectedAccount.objects.select_related("user")}
+
+
+def test_uninstall_for_team_revokes_every_members_accounts(
+        team, asana, connected, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        revoked = services.integration_uninstall_for_team(team=team, integration="asana",
+                                                          acting_user=connected["admin"])
     assert revoked == 2
-    assert recorded_revocations[0]["user"] is None
+    assert remaining_accounts() == {"carol/asana", "alice/jira_server"}
+    assert len(asana.requests("/-/oauth_revoke")) == 2
+    tokens = connected["tokens"]
+    assert not works_at_asana(tokens["alice"]) and not works_at_asana(tokens["bob"])
+    assert works_at_asana(tokens["carol"])
     assert not Installation.objects.exists()
     assert AuditEvent.objects.get(action="integration.uninstall_for_team").metadata[
         "revoked_accounts"] == 2
+    assert AuditEvent.objects.filter(action="account.revoke").count() == 2
 
 
 def test_uninstall_for_team_is_for_admins_only(team):
@@ -196,8 +227,15 @@ def test_uninstall_for_team_is_for_admins_only(team):
     assert Installation.objects.exists()
 
 
-def test_uninstall_for_me_revokes_only_my_account(team, recorded_revocations):
-    member = make_member(team)
-    services.integration_uninstall_for_me(team=team, integration="asana", acting_user=member)
-    assert recorded_revocations[0]["user"] == member
-    assert actions() == ["integration.uninstall_for_me"]
+def test_uninstall_for_me_revokes_only_my_account(
+        team, asana, connected, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        revoked = services.integration_uninstall_for_me(team=team, integration="asana",
+                                                        acting_user=connected["alice"])
+    assert revoked == 1
+    assert remaining_accounts() == {"bob/asana", "carol/asana", "alice/jira_server"}
+    assert len(asana.requests("/-/oauth_revoke")) == 1
+    assert not works_at_asana(connected["tokens"]["alice"])
+    assert works_at_asana(connected["tokens"]["bob"])
+    assert Installation.objects.filter(team=team, integration="asana").exists()
+    assert "integration.uninstall_for_me" in actions()

@@ -1,4 +1,6 @@
-"""Asana webhooks: handshake, signature check and event parsing, with real deliveries."""
+"""Asana webhooks: handshake, signature check, subscribe and unsubscribe, with real deliveries.
+
+The events of a delivery are parsed by cards.webhooks (tests/cards/test_webhook_events.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from cards.webhooks import webhook_events_parse
 from integrations.asana import webhooks
 from integrations.providers import Credentials, get_provider
 from integrations.sandbox.asana import seed
@@ -20,7 +23,7 @@ BODY = json.dumps(
 
 
 class Receiver:
-    """A loopback webhook target that uses only the connector's helpers, like the real view."""
+    """A loopback webhook target using the connector's handshake helpers, like the real view."""
 
     def __init__(self) -> None:
         self.secret: str | None = None
@@ -90,31 +93,6 @@ def test_handshake_secret_is_read_and_echoed():
     assert webhooks.handshake_headers(SECRET) == {"X-Hook-Secret": SECRET}
 
 
-def test_events_name_each_changed_task_once():
-    body = json.dumps(
-        {
-            "events": [
-                {"action": "changed", "resource": {"gid": "1", "resource_type": "task"}},
-                {"action": "changed", "resource": {"gid": "1", "resource_type": "task"}},
-                {
-                    "action": "added",
-                    "resource": {"gid": "2", "resource_type": "story"},
-                    "parent": {"gid": "1", "resource_type": "task"},
-                },
-                {"action": "deleted", "resource": {"gid": "3", "resource_type": "task"}},
-                {"action": "changed", "resource": {"gid": "4", "resource_type": "project"}},
-            ]
-        }
-    ).encode()
-    assert webhooks.changed_task_gids(body) == ["1", "3"]
-
-
-@pytest.mark.parametrize("body", [b"", b"not json", b"[]", b'{"events": {}}'])
-def test_a_body_that_is_not_an_event_delivery_is_malformed(body):
-    with pytest.raises(webhooks.MalformedWebhook):
-        webhooks.changed_task_gids(body)
-
-
 def test_subscribe_handshake_then_a_signed_delivery_names_the_task(
     sandbox, receiver, least_privilege_token, restore_seed
 ):
@@ -132,7 +110,8 @@ def test_subscribe_handshake_then_a_signed_delivery_names_the_task(
     body, signature = receiver.deliveries[0]
     assert webhooks.verify_signature(receiver.secret, body, signature)
     assert not webhooks.verify_signature("a guessed secret", body, signature)
-    assert webhooks.changed_task_gids(body) == [task]
+    # The parser production uses (cards.webhooks) reads the real delivery.
+    assert webhook_events_parse(json.loads(body)) == ([task], [])
 
 
 def test_unsubscribe_works_with_conduits_scopes(
@@ -141,5 +120,11 @@ def test_unsubscribe_works_with_conduits_scopes(
     asana = get_provider("asana")
     ada = Credentials(access_token=least_privilege_token)
     hook = asana.webhook_subscribe(ada, container_id=seed.WEBSITE_PROJECT, target_url=receiver.url)
+    assert [listed["gid"] for listed in sandbox.control("webhooks")["data"]] == [hook["id"]]
+    sandbox.clear_requests()
     asana.webhook_unsubscribe(ada, hook["id"])
     asana.webhook_unsubscribe(ada, hook["id"])  # already gone: not an error
+    deletes = sandbox.requests(f"/api/1.0/webhooks/{hook['id']}")
+    assert [entry["method"] for entry in deletes] == ["DELETE", "DELETE"]
+    assert all(entry["headers"].get("authorization") == "[present]" for entry in deletes)
+    assert sandbox.control("webhooks")["data"] == []  # Asana holds no webhook any more

@@ -120,11 +120,41 @@ def test_a_deleted_issue_marks_its_cards(client, connection):
     assert "deleted" in card.sync_error
 
 
-def test_the_secret_is_compared_in_constant_time_and_an_empty_one_never_matches():
-    assert webhooks.secret_matches("abc", "abc")
-    assert not webhooks.secret_matches("abc", "abd")
+@pytest.fixture
+def recorded_comparisons(monkeypatch):
+    """hmac.compare_digest, as the webhook module reaches it, recording its arguments: what the
+    delivery path actually compares with, not what a helper might do when called directly."""
+    calls: list[tuple[bytes, bytes]] = []
+    real = webhooks.hmac.compare_digest
+
+    def recording(expected, given):
+        calls.append((expected, given))
+        return real(expected, given)
+
+    monkeypatch.setattr(webhooks.hmac, "compare_digest", recording)
+    return calls
+
+
+@pytest.mark.django_db
+def test_the_delivery_secret_is_compared_in_constant_time(client, connection,
+                                                         recorded_comparisons):
+    stored = connection.webhook_secret
+    forged = "x" * len(stored)
+    refused = client.post(f"/webhooks/jira/{webhooks.hook_id(connection.pk, forged)}",
+                          issue_body(), content_type="application/json")
+    assert refused.status_code == 404
+    accepted = client.post(f"/webhooks/jira/{webhooks.hook_id(connection.pk, stored)}",
+                           issue_body(), content_type="application/json")
+    assert accepted.status_code == 200
+    secret_comparisons = [call for call in recorded_comparisons if call[0] == stored.encode()]
+    assert secret_comparisons == [(stored.encode(), forged.encode()),
+                                  (stored.encode(), stored.encode())]
+
+
+def test_an_empty_stored_secret_never_matches_and_is_not_compared(recorded_comparisons):
     assert not webhooks.secret_matches(None, "")
     assert not webhooks.secret_matches("", "")
+    assert recorded_comparisons == []
 
 
 @pytest.mark.django_db

@@ -61,11 +61,15 @@ def _file_lock(card_id: int) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _advisory_locks_available() -> bool:
+    return connection.vendor == "postgresql"
+
+
 @contextmanager
 def card_lock(*, card_id: int) -> Iterator[None]:
     """Hold the card's lock for the block: at most one holder per card at a time, across threads
     and processes. Blocks until the lock is free; not re-entrant; opens no transaction."""
-    if connection.vendor == "postgresql":
+    if _advisory_locks_available():
         with _advisory_lock(card_id):
             yield
     else:

@@ -133,6 +133,41 @@ def _list_wanted(*, provider: Any, account: Any, integration: str, container_id:
         if not page.next_cursor:
             break
         cursor = page.next_cursor
+    if remaining:
+        found.update(_fetch_directly(provider=provider, account=account, integration=integration,
+                                     wanted=[value for value in wanted if value in remaining]))
+    return found
+
+
+def _fetch_directly(*, provider: Any, account: Any, integration: str,
+                    wanted: list[str]) -> dict[str, Ticket]:
+    """The wanted tickets a listing did not show, asked for by id before any is called missing.
+
+    Listings page by offset into a result the provider may compute afresh per page (Jira): a
+    ticket deleted or moved between two page reads shifts the others, so one can be on no page
+    read although it exists. Asana pages with offset tokens over the project's own task order,
+    which edits of a task's fields do not change, but its docs say tokens expire as data
+    changes and a task moved within the project moves in that order: the same check covers it.
+    A provider with a batch read (Jira: `key in (...)`) answers in one call per chunk; others
+    are asked one ticket at a time, at most CARDS_IMPORT_MAX_WITHOUT_CONTAINER of them.
+    """
+    fetch_many = getattr(provider, "fetch_tickets", None)
+    if fetch_many is not None:
+        tickets = provider_call(account=account, integration=integration,
+                                call=lambda credentials: fetch_many(credentials, wanted))
+        return {ticket.external_id: ticket for ticket in tickets
+                if ticket.external_id in set(wanted)}
+    found: dict[str, Ticket] = {}
+    for external_id in wanted[: cards_settings.CARDS_IMPORT_MAX_WITHOUT_CONTAINER]:
+        try:
+            found[external_id] = provider_call(
+                account=account, integration=integration,
+                call=lambda credentials, external_id=external_id: provider.fetch_ticket(
+                    credentials, external_id
+                ),
+            )
+        except (errors.ProviderNotFound, errors.ProviderForbidden):
+            continue
     return found
 
 

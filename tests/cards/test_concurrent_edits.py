@@ -23,7 +23,8 @@ CLIENTS = 20
 ROUNDS = 3
 
 
-def _patch_concurrently(member, card: CardWidget, round_number: int) -> list[int]:
+def _patch_concurrently(member, card: CardWidget, round_number: int,
+                        headers: dict[str, str] | None = None) -> list[int]:
     """CLIENTS threads PATCH the card with distinct titles, released together by a barrier."""
     start = threading.Barrier(CLIENTS)
 
@@ -33,7 +34,7 @@ def _patch_concurrently(member, card: CardWidget, round_number: int) -> list[int
             start.wait(timeout=30)
             response = client.patch(f"/api/v1/cards/{card.pk}",
                                     {"title": f"Round {round_number} client {number}"},
-                                    format="json")
+                                    format="json", headers=headers or {})
             return response.status_code
         finally:
             connection.close()
@@ -42,12 +43,16 @@ def _patch_concurrently(member, card: CardWidget, round_number: int) -> list[int
         return list(pool.map(edit, range(CLIENTS)))
 
 
-def test_twenty_concurrent_edits_leave_the_card_equal_to_the_task(sandbox, member,
-                                                                  member_account, board):
-    card = make_card(board, WEBSITE_TASK_FIRST, title="Draft homepage copy")
+@pytest.fixture
+def card(sandbox, board):
     # Answers come back in a random order within 50 ms of the change, as over a real network.
     sandbox.fault(path_prefix=f"/api/1.0/tasks/{WEBSITE_TASK_FIRST}", method="PUT",
                   answer_jitter_ms=50)
+    return make_card(board, WEBSITE_TASK_FIRST, title="Draft homepage copy")
+
+
+def test_twenty_concurrent_edits_leave_the_card_equal_to_the_task(sandbox, member,
+                                                                  member_account, card):
     outcomes = []
     for round_number in range(ROUNDS):
         statuses = _patch_concurrently(member, card, round_number)
@@ -56,3 +61,13 @@ def test_twenty_concurrent_edits_leave_the_card_equal_to_the_task(sandbox, membe
         card.refresh_from_db()
         outcomes.append((card.title, task["name"]))
     assert [stored for stored, _ in outcomes] == [in_asana for _, in_asana in outcomes]
+
+
+def test_twenty_concurrent_edits_with_one_etag_let_exactly_one_through(sandbox, member,
+                                                                       member_account, card):
+    etag = api_client(member).get(f"/api/v1/cards/{card.pk}")["ETag"]
+    statuses = _patch_concurrently(member, card, 0, headers={"If-Match": etag})
+    assert sorted(statuses) == [200] + [412] * (CLIENTS - 1)
+    assert len(sandbox.requests(f"/api/1.0/tasks/{WEBSITE_TASK_FIRST}")) == 1
+    card.refresh_from_db()
+    assert card.title == sandbox.control("task", gid=WEBSITE_TASK_FIRST)["data"]["name"]

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 
 # The first key of the two-key advisory lock: cards' own space, so another app's advisory locks
 # on small integers never collide with a card's.
@@ -45,8 +45,14 @@ def _advisory_lock(card_id: int) -> Iterator[None]:
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_NAMESPACE, key])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_NAMESPACE, key])
+        except DatabaseError:
+            # The connection cannot run the unlock (an aborted transaction, a lost server):
+            # closing it is the other way the server releases a session lock, and the error
+            # that got here, if any, is the one worth raising.
+            connection.close()
 
 
 @contextmanager
@@ -68,7 +74,8 @@ def _advisory_locks_available() -> bool:
 @contextmanager
 def card_lock(*, card_id: int) -> Iterator[None]:
     """Hold the card's lock for the block: at most one holder per card at a time, across threads
-    and processes. Blocks until the lock is free; not re-entrant; opens no transaction."""
+    and processes. Blocks until the lock is free (a holder's wait is bounded by the provider
+    call it makes, which the egress guard times out); not re-entrant; opens no transaction."""
     if _advisory_locks_available():
         with _advisory_lock(card_id):
             yield

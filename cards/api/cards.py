@@ -90,11 +90,15 @@ class CardDetailsApi(ConduitApi):
         card = CardOutputSerializer()
         details = serializers.DictField(help_text="Live-only fields, as the tool gave them.")
 
-    @extend_schema(responses=OutputSerializer)
+    @extend_schema(responses=OutputSerializer, parameters=[ETAG_HEADER])
     def get(self, request: Request, card_id: int) -> Response:
         card = card_get(user=request.user, card_id=card_id)
         result = services.card_details(card=card, viewer=request.user)
-        return Response(self.OutputSerializer(result).data)
+        response = Response(self.OutputSerializer(result).data)
+        # The refreshed card's version: an edit dialog opened from the live details can send it
+        # as If-Match without another read.
+        response["ETag"] = card_etag(result.card)
+        return response
 
 
 class JiraIssueCreateApi(ConduitApi):

@@ -88,5 +88,9 @@ def test_a_change_made_in_asana_and_seen_by_details_makes_the_etag_stale(
     client = api_client(member)
     etag = _get(client, card)["ETag"]
     sandbox.control("change_task", gid=WEBSITE_TASK_FIRST, changes={"name": "Renamed in Asana"})
-    assert client.get(f"/api/v1/cards/{card.pk}/details").status_code == 200
+    details = client.get(f"/api/v1/cards/{card.pk}/details")
+    assert details.status_code == 200
+    assert details["ETag"] == _get(client, card)["ETag"] != etag
     assert _patch(client, card, {"title": "My title"}, if_match=etag).status_code == 412
+    assert _patch(client, card, {"title": "My title"},
+                  if_match=details["ETag"]).status_code == 200

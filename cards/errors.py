@@ -33,6 +33,10 @@ CONTAINER_NEEDED = (
     "its task list."
 )
 NOTHING_TO_CHANGE = "Give at least one of title, description, completed."
+CARD_CHANGED = (
+    "The card changed since you read it (If-Match does not match its ETag): error.detail.current "
+    "holds its values now and error.detail.submitted yours; apply them again to the current card."
+)
 NOT_SUPPORTED = "{integration} does not support {feature}."
 JIRA_ISSUE_NOT_READY = "Creating a linked Jira issue is not available yet."
 JIRA_ISSUE_NEEDS_ASANA_CARD = "A linked Jira issue can only be created from an Asana card."
@@ -104,6 +108,13 @@ class NotSupported(ApplicationError):
 
 class NothingToChange(ApplicationError):
     code = "nothing_to_change"
+
+
+class CardChanged(ApplicationError):
+    """If-Match named another version of the card than the stored one: nothing was written."""
+
+    code = "card_changed"
+    http_status = status.HTTP_412_PRECONDITION_FAILED
 
 
 class NotImplementedYet(ApplicationError):

@@ -6,6 +6,8 @@ Every lookup goes through the user's memberships: another team's board or card i
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -71,6 +73,30 @@ def card_get(*, user: AbstractBaseUser, card_id: int | str) -> CardWidget:
     if card is None:
         raise errors.CardNotFound(errors.CARD_NOT_FOUND.format(card=card_id))
     return card
+
+
+# The fields a card's version covers: what the tool holds and the card stores (sync metadata such
+# as synced_at changes on every refresh and is not a change of the card).
+VERSIONED_FIELDS = ("url", "title", "description", "assignee_name", "assignee_email", "status",
+                    "priority")
+
+
+def card_etag(card: CardWidget) -> str:
+    """The card's version as a strong ETag (quoted): equal for equal stored values, different as
+    soon as one of them changes, whoever changed it (an edit, a webhook, a live refresh)."""
+    values = [card.pk, *(getattr(card, name) for name in VERSIONED_FIELDS)]
+    digest = hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def card_values(card: CardWidget) -> dict[str, str]:
+    """The versioned fields of a card, as a 412 answer shows them."""
+    return {name: getattr(card, name) for name in VERSIONED_FIELDS}
+
+
+def card_for_update(*, card_id: int) -> CardWidget | None:
+    """The card as stored now (re-read under the card's lock), or None when it was deleted."""
+    return CardWidget.objects.select_related("board", "board__team").filter(pk=card_id).first()
 
 
 def cards_of_board(*, board: Board) -> QuerySet[CardWidget]:

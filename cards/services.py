@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from approvals.models import Team
 from cards import errors
+from cards.card_locks import card_lock
 from cards.conf import cards_settings
 from cards.models import TITLE_MAX_LENGTH, URL_MAX_LENGTH, Board, CardWidget, LinkPreview
 from cards.provider_calls import (
@@ -25,7 +26,7 @@ from cards.provider_calls import (
     provider_call,
     provider_for,
 )
-from cards.selectors import integration_name
+from cards.selectors import card_etag, card_for_update, card_values, integration_name
 from config.errors import ApplicationError
 from integrations.providers import (
     LinkRef,
@@ -132,6 +133,41 @@ def _list_wanted(*, provider: Any, account: Any, integration: str, container_id:
         if not page.next_cursor:
             break
         cursor = page.next_cursor
+    if remaining:
+        found.update(_fetch_directly(provider=provider, account=account, integration=integration,
+                                     wanted=[value for value in wanted if value in remaining]))
+    return found
+
+
+def _fetch_directly(*, provider: Any, account: Any, integration: str,
+                    wanted: list[str]) -> dict[str, Ticket]:
+    """The wanted tickets a listing did not show, asked for by id before any is called missing.
+
+    Listings page by offset into a result the provider may compute afresh per page (Jira): a
+    ticket deleted or moved between two page reads shifts the others, so one can be on no page
+    read although it exists. Asana pages with offset tokens over the project's own task order,
+    which edits of a task's fields do not change, but its docs say tokens expire as data
+    changes and a task moved within the project moves in that order: the same check covers it.
+    A provider with a batch read (Jira: `key in (...)`) answers in one call per chunk; others
+    are asked one ticket at a time, at most CARDS_IMPORT_MAX_WITHOUT_CONTAINER of them.
+    """
+    fetch_many = getattr(provider, "fetch_tickets", None)
+    if fetch_many is not None:
+        tickets = provider_call(account=account, integration=integration,
+                                call=lambda credentials: fetch_many(credentials, wanted))
+        return {ticket.external_id: ticket for ticket in tickets
+                if ticket.external_id in set(wanted)}
+    found: dict[str, Ticket] = {}
+    for external_id in wanted[: cards_settings.CARDS_IMPORT_MAX_WITHOUT_CONTAINER]:
+        try:
+            found[external_id] = provider_call(
+                account=account, integration=integration,
+                call=lambda credentials, external_id=external_id: provider.fetch_ticket(
+                    credentials, external_id
+                ),
+            )
+        except (errors.ProviderNotFound, errors.ProviderForbidden):
+            continue
     return found
 
 
@@ -273,11 +309,26 @@ def card_create(
     return card
 
 
+def _if_match_passes(if_match: str, etag: str) -> bool:
+    """RFC 9110 13.1.1: `*` matches any stored card; otherwise one of the listed entity tags
+    must equal the card's by strong comparison (a weak `W/` tag never matches)."""
+    tags = [tag.strip() for tag in if_match.split(",") if tag.strip()]
+    if tags == ["*"]:
+        return True
+    return etag in tags
+
+
 def card_update(
     *, card: CardWidget, acting_user: AbstractBaseUser, title: str | None = None,
-    description: str | None = None, completed: bool | None = None,
+    description: str | None = None, completed: bool | None = None, if_match: str | None = None,
 ) -> CardWidget:
     """Write the change to the tool with the user's token, then store what the tool answered.
+
+    Serialised per card (cards.card_locks): the write to the tool and the save of its answer
+    happen under the card's lock, so after any interleaving of edits the stored card equals what
+    the tool holds. With `if_match` (the client's ETag), a card whose version changed since is
+    not written at all: CardChanged (412) carries the current values and the submitted ones.
+    Without it, the last write wins, as before.
 
     When the tool refuses (403, 404, 409, 422, 429, 5xx, timeout) the card keeps its last good
     data, `sync_error` says what happened, and the raised ProviderRefused carries
@@ -291,21 +342,36 @@ def card_update(
     provider = provider_for(integration)
     try:
         account = account_for(user=acting_user, team=card.board.team, integration=integration)
-        ticket = provider_call(
-            account=account, integration=integration,
-            call=lambda credentials: provider.update_ticket(credentials, card.external_id, changes),
-            detail={"submitted": submitted},
-        )
-    except errors.ProviderRefused as error:
-        card.sync_error = error.message
-        card.save(update_fields=["sync_error"])
-        raise
     except ApplicationError as error:
         # Not connected, or the account needs reconnecting: the tool was not asked, the card is
         # unchanged, and the values come back for the retry after connecting.
         error.detail = {**error.detail, "submitted": submitted}
         raise
-    return _card_refresh(card=card, ticket=ticket)
+    with card_lock(card_id=card.pk):
+        current = card_for_update(card_id=card.pk)
+        if current is None:
+            raise errors.CardNotFound(errors.CARD_NOT_FOUND.format(card=card.pk))
+        if if_match is not None and not _if_match_passes(if_match, card_etag(current)):
+            raise errors.CardChanged(errors.CARD_CHANGED, detail={
+                "current": {**card_values(current), "etag": card_etag(current)},
+                "submitted": submitted,
+            })
+        try:
+            ticket = provider_call(
+                account=account, integration=integration,
+                call=lambda credentials: provider.update_ticket(
+                    credentials, current.external_id, changes
+                ),
+                detail={"submitted": submitted},
+            )
+        except errors.ProviderRefused as error:
+            current.sync_error = error.message
+            current.save(update_fields=["sync_error"])
+            raise
+        except ApplicationError as error:
+            error.detail = {**error.detail, "submitted": submitted}
+            raise
+        return _card_refresh(card=current, ticket=ticket)
 
 
 def _card_refresh(*, card: CardWidget, ticket: Ticket) -> CardWidget:
@@ -324,17 +390,21 @@ def card_details(*, card: CardWidget, viewer: AbstractBaseUser) -> CardDetails:
     integration = card.provider
     provider = provider_for(integration)
     account = account_for(user=viewer, team=card.board.team, integration=integration)
-    try:
-        ticket = provider_call(
-            account=account, integration=integration,
-            call=lambda credentials: provider.fetch_ticket(credentials, card.external_id),
-        )
-    except (errors.ProviderForbidden, errors.ProviderNotFound) as error:
-        raise errors.NoAccess(
-            errors.NO_ACCESS.format(integration=integration_name(integration)),
-            detail={"provider_status": error.detail.get("provider_status")},
-        ) from error
-    return CardDetails(card=_card_refresh(card=card, ticket=ticket), details=dict(ticket.details))
+    # Under the card's lock: a read that began before an edit cannot be stored after the edit's
+    # answer and undo it.
+    with card_lock(card_id=card.pk):
+        try:
+            ticket = provider_call(
+                account=account, integration=integration,
+                call=lambda credentials: provider.fetch_ticket(credentials, card.external_id),
+            )
+        except (errors.ProviderForbidden, errors.ProviderNotFound) as error:
+            raise errors.NoAccess(
+                errors.NO_ACCESS.format(integration=integration_name(integration)),
+                detail={"provider_status": error.detail.get("provider_status")},
+            ) from error
+        card = _card_refresh(card=card, ticket=ticket)
+    return CardDetails(card=card, details=dict(ticket.details))
 
 
 def card_delete(*, card: CardWidget, acting_user: AbstractBaseUser) -> None:

@@ -2,45 +2,78 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cards import errors, services
 from cards.api.base import ConduitApi
+from cards.api.schema import ErrorEnvelopeSerializer
 from cards.api.serializers import (
     CardOutputSerializer,
     CardWithLinksOutputSerializer,
     JiraIssueLinkSerializer,
 )
 from cards.models import TITLE_MAX_LENGTH
-from cards.selectors import card_get
+from cards.selectors import card_etag, card_get
+
+CARD_CHANGED_DESCRIPTION = (
+    "If-Match does not match the card's ETag: nothing was written; error.detail.current holds "
+    "the card's values now (and their etag), error.detail.submitted what was sent."
+)
+
+
+ETAG_HEADER = OpenApiParameter(
+    name="ETag", type=str, location=OpenApiParameter.HEADER, response=[200],
+    description="The card's version (a strong entity tag); send it back in If-Match.",
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    name="If-Match", type=str, location=OpenApiParameter.HEADER, required=False,
+    description="The ETag of the card as the client last read it (or `*`): a card that changed "
+                "since is not written and the answer is 412 with error.detail.current (its "
+                "values now, with their etag) and error.detail.submitted. Without If-Match the "
+                "last write wins.",
+)
 
 
 class CardApi(ConduitApi):
-    """GET: the stored card. PATCH: the tool first, then the card; a refusal answers the tool's
-    status in the error envelope with `error.detail.submitted` and leaves the card as it was.
-    DELETE: removes the card (the task stays in the tool)."""
+    """GET: the stored card, with its version in `ETag`. PATCH: the tool first, then the card,
+    serialised per card; `If-Match` guards against stale edits (412); a refusal answers the
+    tool's status in the error envelope with `error.detail.submitted` and leaves the card as it
+    was. DELETE: removes the card (the task stays in the tool)."""
 
     class UpdateInputSerializer(serializers.Serializer):
         title = serializers.CharField(required=False, max_length=TITLE_MAX_LENGTH)
         description = serializers.CharField(required=False, allow_blank=True, max_length=65536)
         completed = serializers.BooleanField(required=False)
 
-    @extend_schema(responses=CardWithLinksOutputSerializer, operation_id="cards_retrieve")
+    @extend_schema(responses=CardWithLinksOutputSerializer, operation_id="cards_retrieve",
+                   parameters=[ETAG_HEADER])
     def get(self, request: Request, card_id: int) -> Response:
         card = card_get(user=request.user, card_id=card_id)
-        return Response(CardWithLinksOutputSerializer(card).data)
+        response = Response(CardWithLinksOutputSerializer(card).data)
+        response["ETag"] = card_etag(card)
+        return response
 
-    @extend_schema(request=UpdateInputSerializer, responses=CardOutputSerializer,
-                   operation_id="cards_partial_update")
+    @extend_schema(
+        request=UpdateInputSerializer, operation_id="cards_partial_update",
+        parameters=[IF_MATCH_HEADER, ETAG_HEADER],
+        responses={
+            200: CardOutputSerializer,
+            412: OpenApiResponse(ErrorEnvelopeSerializer, description=CARD_CHANGED_DESCRIPTION),
+        },
+    )
     def patch(self, request: Request, card_id: int) -> Response:
         card = card_get(user=request.user, card_id=card_id)
         data = self.UpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        card = services.card_update(card=card, acting_user=request.user, **data.validated_data)
-        return Response(CardOutputSerializer(card).data)
+        card = services.card_update(card=card, acting_user=request.user,
+                                    if_match=request.headers.get("If-Match"),
+                                    **data.validated_data)
+        response = Response(CardOutputSerializer(card).data)
+        response["ETag"] = card_etag(card)
+        return response
 
     @extend_schema(responses={204: None}, operation_id="cards_destroy")
     def delete(self, request: Request, card_id: int) -> Response:
@@ -57,11 +90,15 @@ class CardDetailsApi(ConduitApi):
         card = CardOutputSerializer()
         details = serializers.DictField(help_text="Live-only fields, as the tool gave them.")
 
-    @extend_schema(responses=OutputSerializer)
+    @extend_schema(responses=OutputSerializer, parameters=[ETAG_HEADER])
     def get(self, request: Request, card_id: int) -> Response:
         card = card_get(user=request.user, card_id=card_id)
         result = services.card_details(card=card, viewer=request.user)
-        return Response(self.OutputSerializer(result).data)
+        response = Response(self.OutputSerializer(result).data)
+        # The refreshed card's version: an edit dialog opened from the live details can send it
+        # as If-Match without another read.
+        response["ETag"] = card_etag(result.card)
+        return response
 
 
 class JiraIssueCreateApi(ConduitApi):

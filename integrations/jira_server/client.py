@@ -142,9 +142,13 @@ class JiraClient(BaseClient):
         return _json(self, response)
 
     def search(self, *, jql: str, start_at: int = 0, max_results: int = 50,
-               fields: str = "summary,status,assignee,priority,description,updated") -> dict:
+               fields: str = "summary,status,assignee,priority,description,updated",
+               validate_query: str = "strict") -> dict:
+        """`validate_query="warn"` turns JQL errors such as an unknown key in `key in (...)`
+        into `warningMessages` instead of a 400."""
         return self.get(self.SEARCH, params={"jql": jql, "startAt": start_at,
-                                             "maxResults": max_results, "fields": fields})
+                                             "maxResults": max_results, "fields": fields,
+                                             "validateQuery": validate_query})
 
     def webhook_register(self, *, name: str, url: str, events: list[str],
                          jql: str = "") -> dict[str, Any]:

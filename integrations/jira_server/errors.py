@@ -79,3 +79,11 @@ class NeedsAsanaCard(ApplicationError):
 
 class WebhookUnknown(NotFound):
     code = "webhook_unknown"
+
+CURSOR_INVALID = "This cursor is not one Conduit gave out: start again without a cursor."
+
+
+class CursorInvalid(ApplicationError):
+    """A picker `cursor` that is not a page offset (Jira's `startAt`, a whole number)."""
+
+    code = "invalid_cursor"

@@ -16,6 +16,7 @@ from integrations.errors import ApiInvalid, ApiNotFound, OAuthError
 from integrations.jira_server import mapping, oauth
 from integrations.jira_server.client import JiraClient
 from integrations.jira_server.context import ServerContext
+from integrations.jira_server.errors import CURSOR_INVALID, CursorInvalid
 from integrations.jira_server.links import issue_url, parse_browse_url, project_key_of
 from integrations.providers import (
     AuthorizationStart,
@@ -41,7 +42,23 @@ ISSUE_TYPE_UNKNOWN = "Issue type {issue_type!r} is not available in project {pro
 PROJECT_UNKNOWN = "You cannot create issues in Jira project {project} (or it does not exist)."
 ISSUE_FIELDS = "summary,description,status,assignee,priority,labels,duedate,project,attachment,updated,issuetype"
 DEFAULT_ISSUE_TYPES = ("Task", "Story", "Bug")
+FETCH_CHUNK = 50  # keys per `key in (...)` search: a short URL, a page Jira answers whole
 WEBHOOK_EVENTS = ["jira:issue_created", "jira:issue_updated", "jira:issue_deleted"]
+
+
+def _jql_string(value: str) -> str:
+    """`value` as one quoted JQL string literal: backslashes and quotes escaped, so nothing in
+    it can end the string and add JQL of its own."""
+    return '"{}"'.format(str(value).replace("\\", "\\\\").replace('"', '\\"'))
+
+
+def _start_at(cursor: str | None) -> int:
+    """The picker's opaque cursor is Jira's `startAt`; anything but a whole number >= 0 is the
+    caller's mistake (400), not a server error."""
+    text = (cursor or "0").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise CursorInvalid(CURSOR_INVALID)
+    return int(text)
 
 
 def _server(server: Any) -> ServerContext:
@@ -101,12 +118,17 @@ class JiraServerProvider:
 
     def list_tickets(self, credentials: Credentials, *, container_id: str,
                      cursor: str | None = None, query: str = "", limit: int = 100) -> Page:
+        """A page of the project's issues in key order. Jira runs the JQL afresh for every page
+        (`startAt` is an offset into a new result), so the order is one edits cannot change:
+        under `ORDER BY updated` an issue edited while pages are read jumps onto a page already
+        read. A deletion can still shift later issues back by one; callers that need every
+        wanted issue fetch the ones still missing by key (`fetch_tickets`)."""
         server = _server(credentials.server)
-        start_at = int(cursor or 0)
-        jql = f'project = "{container_id}"'
+        start_at = _start_at(cursor)
+        jql = f"project = {_jql_string(container_id)}"
         if query:
-            jql += ' AND text ~ "{}"'.format(query.replace("\\", "\\\\").replace('"', '\\"'))
-        jql += " ORDER BY updated DESC"
+            jql += f" AND text ~ {_jql_string(query)}"
+        jql += " ORDER BY key ASC"
         answer = with_client(credentials, lambda c: c.search(jql=jql, start_at=start_at,
                                                              max_results=limit))
         issues = answer.get("issues") or []
@@ -114,6 +136,20 @@ class JiraServerProvider:
         following = start_at + len(issues)
         more = issues and following < int(answer.get("total") or 0)
         return Page(items=tickets, next_cursor=str(following) if more else None)
+
+    def fetch_tickets(self, credentials: Credentials, external_ids: list[str]) -> list[Ticket]:
+        """The issues among `external_ids` that exist and the user may see, in few calls
+        (`key in (...)`, FETCH_CHUNK keys per search); the others are simply absent."""
+        server = _server(credentials.server)
+        tickets: list[Ticket] = []
+        for first in range(0, len(external_ids), FETCH_CHUNK):
+            chunk = external_ids[first:first + FETCH_CHUNK]
+            jql = "key in ({}) ORDER BY key ASC".format(", ".join(map(_jql_string, chunk)))
+            answer = with_client(credentials, lambda c, jql=jql: c.search(
+                jql=jql, max_results=FETCH_CHUNK, fields=ISSUE_FIELDS, validate_query="warn"))
+            tickets += [mapping.issue_to_ticket(issue, base_url=server.base_url)
+                        for issue in answer.get("issues") or []]
+        return tickets
 
     def create_ticket(self, credentials: Credentials, new: NewTicket) -> Ticket:
         """Create in project `new.container_id`; `extra` may give `issue_type` (id or name) and
@@ -183,9 +219,8 @@ class JiraServerProvider:
     def search_tickets(self, credentials: Credentials, *, workspace_id: str = "",
                        query: str) -> Page:
         server = _server(credentials.server)
-        text = query.replace("\\", "\\\\").replace('"', '\\"')
         answer = with_client(credentials, lambda c: c.search(
-            jql=f'text ~ "{text}" ORDER BY updated DESC', max_results=50))
+            jql=f"text ~ {_jql_string(query)} ORDER BY updated DESC", max_results=50))
         return Page(items=[mapping.issue_to_ticket(i, base_url=server.base_url)
                            for i in answer.get("issues") or []])
 

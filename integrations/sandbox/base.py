@@ -8,6 +8,7 @@ simulators run on loopback only; the control endpoints are deliberately unauthen
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import time
@@ -104,6 +105,10 @@ class Fault:
     retry_after: int | None = None
     latency_ms: int = 0
     hang_seconds: float = 0
+    # A random delay of up to this many milliseconds after the request was handled and before
+    # its answer leaves: answers to concurrent requests come back in another order than the
+    # changes were applied, as they can over a real network.
+    answer_jitter_ms: int = 0
     times: int | None = None
     body: Any = None
 
@@ -193,6 +198,12 @@ class SandboxApp:
                 if fault.retry_after is not None:
                     response.headers["Retry-After"] = str(fault.retry_after)
                 return response
+        response = self.route_request(request)
+        if fault is not None and fault.answer_jitter_ms:
+            time.sleep(random.uniform(0, fault.answer_jitter_ms) / 1000)  # noqa: S311 - not security
+        return response
+
+    def route_request(self, request: Request) -> Response:
         path_matched = False
         for method, pattern, handler in self.routes:
             match = pattern.match(request.path)

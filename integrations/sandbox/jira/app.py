@@ -25,6 +25,9 @@ health):
   `jira:issue_updated` webhooks.
 - `token_revoke` / `token_expire`: POST `{"access_token": "..."}` or `{"user": "alice",
   "consumer_key": "..."}`; later requests fail with token_rejected / token_expired.
+- `search_edit`: POST `{"after_start_at": 0, "issue": "TEST-1", "fields": {...}}` (or
+  `"delete": true`): right after the search page starting there is answered, the issue is
+  edited (or deleted), as when someone changes it while a client reads the pages.
 - `tokens`: access tokens without values or secrets (user, consumer, expiry).
 - `attachments`: POST `{"issue": "TEST-1"}`: the issue's attachments with base64 contents.
 - `issues`: every issue, briefly (key, summary, reporter, assignee, attachment names).

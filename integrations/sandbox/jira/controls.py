@@ -47,6 +47,7 @@ class Controls:
             "applinks": self.applinks,
             "version": self.version,
             "issue_change": self.issue_change,
+            "search_edit": self.search_edit,
             "token_revoke": self.token_revoke,
             "token_expire": self.token_expire,
             "tokens": self.tokens,
@@ -134,6 +135,22 @@ class Controls:
         if changelog:
             self.app.webhooks.fire(self.app.base_url, "jira:issue_updated", issue, user, changelog)
         return Response.json({"data": body, "changelog": changelog})
+
+    def search_edit(self, request: Request, payload: dict[str, Any]) -> Response:
+        """Queue a change made while a client pages through a search: right after the page
+        starting at `after_start_at` is answered, the issue gets `fields` (REST values), or is
+        deleted with `"delete": true`. One-shot; cleared by reset."""
+        with self.state.lock:
+            issue = self.state.issue(str(payload.get("issue") or ""))
+            if issue is None:
+                return Response.json(
+                    {"error": ISSUE_UNKNOWN.format(issue=payload.get("issue"))}, status=404
+                )
+            edit = {"after_start_at": int(payload.get("after_start_at") or 0),
+                    "issue": issue.key, "fields": payload.get("fields") or {},
+                    "delete": bool(payload.get("delete"))}
+            self.state.search_edits.append(edit)
+        return Response.json({"data": edit}, status=201)
 
     def issues(self, request: Request, payload: dict[str, Any]) -> Response:
         with self.state.lock:

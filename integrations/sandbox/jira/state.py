@@ -147,6 +147,9 @@ class JiraState:
     next_webhook_id: int = 1
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     html_mode: bool = False
+    # One-shot changes applied right after a search page is answered (the `search_edit`
+    # control): an issue edited or deleted while a client reads the pages of a result.
+    search_edits: list[dict[str, Any]] = field(default_factory=list)
 
     # -- lookups -------------------------------------------------------------------------------
     def project(self, id_or_key: Any) -> Project | None:

@@ -279,6 +279,8 @@ SPECTACULAR_SETTINGS = {
 OAUTH2_PROVIDER = {
     "SCOPES": {"read": "Read boards, cards and integrations", "write": "Change them"},
     "DEFAULT_SCOPES": ["read"],
+    # Refuses NUL bytes in client ids, codes and tokens as unknown (400), not a DataError (500).
+    "OAUTH2_VALIDATOR_CLASS": "config.oauth_validator.ConduitOAuth2Validator",
     "PKCE_REQUIRED": True,
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from typing import Any
+
+from config.inputs import json_loads_bounded
 
 SECRET_HEADER = "X-Hook-Secret"
 SIGNATURE_HEADER = "X-Hook-Signature"
@@ -61,7 +62,7 @@ def verify_signature(secret: str | bytes | None, body: bytes, signature: str | N
 def parse_events(body: bytes) -> list[dict[str, Any]]:
     """The events of a delivery; raises MalformedWebhook when the body is something else."""
     try:
-        payload = json.loads(body or b"{}")
+        payload = json_loads_bounded(body or b"{}")
     except ValueError as error:
         raise MalformedWebhook(MALFORMED_EVENTS) from error
     events = payload.get("events") if isinstance(payload, dict) else None

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from approvals.selectors import install_requests_pending, is_support, teams_administered_by
+from config.forms import ConsoleLoginForm
 
 
 def console_teams(request: HttpRequest):
@@ -25,6 +26,7 @@ class ConduitAdminSite(admin.AdminSite):
     site_header = "Conduit governance console"
     site_title = "Conduit console"
     index_title = "Governance"
+    login_form = ConsoleLoginForm  # an overlong username is a form error, not a 500
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

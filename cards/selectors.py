@@ -19,6 +19,7 @@ from approvals.models import Installation, InstallRequest, Membership, Team
 from approvals.selectors import teams_of
 from cards import errors
 from cards.models import Board, CardWidget, LinkPreview, WebhookSubscription
+from config.inputs import parse_id
 
 
 def team_for_user(*, user: AbstractBaseUser, team_id: int | str | None = None) -> Team:
@@ -26,10 +27,9 @@ def team_for_user(*, user: AbstractBaseUser, team_id: int | str | None = None) -
     by name. Raises TeamNotFound (404) or NoTeam (403)."""
     teams = teams_of(user).order_by("name", "id")
     if team_id not in (None, ""):
-        try:
-            team = teams.filter(pk=int(team_id)).first()
-        except (TypeError, ValueError):
-            team = None
+        # ASCII digits only: int() also reads "١" (Arabic-Indic one) as 1.
+        parsed = parse_id(team_id)
+        team = teams.filter(pk=parsed).first() if parsed is not None else None
         if team is None:
             raise errors.TeamNotFound(errors.TEAM_NOT_FOUND.format(team=team_id))
         return team

@@ -33,6 +33,7 @@ BOARD_NAME_MAX_LENGTH = Board._meta.get_field("name").max_length
 BOARD_NAME_REQUIRED = "Give the board a name."
 BOARD_NAME_TOO_LONG = f"A board name has at most {BOARD_NAME_MAX_LENGTH} characters."
 BOARD_TEAM_UNKNOWN = "Choose one of your teams."
+BOARD_NAME_INVALID = "A board name cannot contain a NUL character."
 
 
 def _web_url(url: str) -> str:
@@ -79,6 +80,10 @@ def boards_page(request: HttpRequest) -> HttpResponse:
         name = form["name"].strip()
         if form["team"] not in teams:
             form["error"] = BOARD_TEAM_UNKNOWN
+        elif "\x00" in name:
+            # PostgreSQL cannot store NUL in text; the page shows the rest of what was typed.
+            form["error"] = BOARD_NAME_INVALID
+            form["name"] = form["name"].replace("\x00", "")
         elif not name:
             form["error"] = BOARD_NAME_REQUIRED
         elif len(name) > BOARD_NAME_MAX_LENGTH:

@@ -6,7 +6,6 @@ by the handshake on a subscription that is waiting for it). A bad signature chan
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from django.db import transaction
@@ -18,6 +17,7 @@ from cards.models import WebhookSubscription
 from cards.selectors import webhook_subscription_get
 from cards.webhooks import webhook_events_parse, webhook_handshake
 from config.errors import error_body
+from config.inputs import json_loads_bounded
 
 UNKNOWN_SUBSCRIPTION = "There is no such webhook subscription."
 HANDSHAKE_REFUSED = "This subscription is not waiting for a handshake."
@@ -57,7 +57,7 @@ def asana_webhook(request: HttpRequest, subscription_id: uuid.UUID) -> HttpRespo
     ):
         return _error("bad_signature", BAD_SIGNATURE, 401)
     try:
-        payload = json.loads(body or b"{}")
+        payload = json_loads_bounded(body or b"{}")
     except ValueError:
         return _error("invalid", BAD_BODY, 400)
     refetch, gone = webhook_events_parse(payload)

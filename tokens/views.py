@@ -7,13 +7,11 @@ no-referrer` and, on success, a 302 to a URL without the code or the state.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals import errors as approval_errors
@@ -23,6 +21,7 @@ from approvals.catalog import catalog_entry
 from approvals.models import Team
 from approvals.selectors import teams_of
 from config.errors import ApplicationError
+from config.inputs import parse_id, safe_next
 from tokens import errors, selectors, services
 from tokens.flow import flow_begin, flow_take
 
@@ -44,18 +43,16 @@ def _team(request: HttpRequest) -> Team | None:
     teams = teams_of(request.user).order_by("name")
     wanted = request.POST.get("team") or request.GET.get("team")
     if wanted:
-        return teams.filter(pk=wanted).first() if str(wanted).isdigit() else None
+        # Only ASCII digits: "²".isdigit() is true, and int("²") raises.
+        team_id = parse_id(wanted)
+        return teams.filter(pk=team_id).first() if team_id is not None else None
     return teams.first()
 
 
-def _safe_next(request: HttpRequest, url: str | None) -> str:
-    """`url` when it points at this site (https only in production), else ""."""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()},
-        require_https=request.is_secure() or settings.PRODUCTION,
-    ):
-        return url
-    return ""
+def _next(request: HttpRequest) -> str:
+    """The form's or the query's `next` when it is a page of this site, else "" (read before a
+    view acts, so an unusable value can never fail a request whose work is done)."""
+    return safe_next(request, request.POST.get("next") or request.GET.get("next"))
 
 
 def _no_team(request: HttpRequest, name: str) -> HttpResponse:
@@ -71,8 +68,10 @@ def _problem(request: HttpRequest, message: str, *, status: int, integration: st
                    "integrations_url": reverse("tokens:integrations")}, status=status)
 
 
-def _back(request: HttpRequest) -> HttpResponseRedirect:
-    return redirect(_safe_next(request, request.POST.get("next")) or reverse("tokens:integrations"))
+def _back(next_url: str) -> HttpResponseRedirect:
+    """To `next_url` (already checked by _next), else the integrations page. Never
+    django.shortcuts.redirect(), which takes a bare word for a view name to reverse."""
+    return HttpResponseRedirect(next_url or reverse("tokens:integrations"))
 
 
 @login_required
@@ -91,7 +90,7 @@ def connect(request: HttpRequest, integration: str) -> HttpResponse:
     team = _team(request)
     if team is None:
         return _no_team(request, name)
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = _next(request)
     source_ip = client_ip(request)
     try:
         state = selectors.integration_state(user=request.user, team=team, integration=integration)
@@ -169,6 +168,7 @@ def callback(request: HttpRequest, integration: str) -> HttpResponse:
 @require_POST
 def disconnect(request: HttpRequest, integration: str) -> HttpResponse:
     name = _integration_name(integration)
+    next_url = _next(request)
     team = _team(request)
     account = (
         selectors.account_get(user=request.user, team=team, integration=integration)
@@ -180,13 +180,14 @@ def disconnect(request: HttpRequest, integration: str) -> HttpResponse:
         services.account_revoke(account=account, acting_user=request.user, reason="disconnect",
                                 source_ip=client_ip(request))
         messages.success(request, DISCONNECTED.format(integration=name))
-    return _back(request)
+    return _back(next_url)
 
 
 @login_required
 @require_POST
 def uninstall_for_me(request: HttpRequest, integration: str) -> HttpResponse:
     name = _integration_name(integration)
+    next_url = _next(request)
     team = _team(request)
     if team is None:
         return _no_team(request, name)
@@ -199,7 +200,7 @@ def uninstall_for_me(request: HttpRequest, integration: str) -> HttpResponse:
         return _problem(request, error.message, status=error.http_status, integration=name,
                         title="Could not remove")
     messages.success(request, UNINSTALLED_FOR_ME.format(integration=name, team=team.name))
-    return _back(request)
+    return _back(next_url)
 
 
 @login_required
@@ -207,6 +208,7 @@ def uninstall_for_me(request: HttpRequest, integration: str) -> HttpResponse:
 def request_install(request: HttpRequest, integration: str) -> HttpResponse:
     """A member asks the team's admins (idempotent); an admin installs at once."""
     name = _integration_name(integration)
+    next_url = _next(request)
     team = _team(request)
     if team is None:
         return _no_team(request, name)
@@ -223,4 +225,4 @@ def request_install(request: HttpRequest, integration: str) -> HttpResponse:
     elif outcome == "installed":
         messages.success(request, errors.INSTALLED_BY_ADMIN.format(integration=name,
                                                                    team=team.name))
-    return _back(request)
+    return _back(next_url)

@@ -8,13 +8,13 @@ logged without the path (Django's request logger would write it, secret included
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from config.inputs import json_loads_bounded
 from integrations.jira_server.deliveries import delivery_apply
 from integrations.jira_server.selectors import connection_for_hook
 
@@ -38,7 +38,7 @@ def webhook_receive(request: HttpRequest, hook_id: str) -> HttpResponse:
     if len(request.body) > MAX_BODY_BYTES:
         return _refusal("body too large", 413)
     try:
-        payload = json.loads(request.body or b"null")
+        payload = json_loads_bounded(request.body or b"null")
     except ValueError:
         return _refusal("body is not JSON", 400)
     changed = delivery_apply(connection=connection, payload=payload)

@@ -8,6 +8,8 @@ simulators run on loopback only; the control endpoints are deliberately unauthen
 from __future__ import annotations
 
 import json
+import os
+import pickle
 import random
 import re
 import threading
@@ -15,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -132,6 +135,7 @@ class SandboxApp:
         self.recorded: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
         self.base_url = ""  # set by serve(); handlers use it to build absolute URLs
+        self.state_path: Path | None = None  # set by persist_to(): the trial's kept state
         self.register_routes()
 
     # -- to override -------------------------------------------------------------------------
@@ -143,6 +147,41 @@ class SandboxApp:
         with self.lock:
             self.recorded.clear()
             self.faults.clear()
+
+    def state_snapshot(self) -> dict[str, Any]:
+        """What a restart must keep (data, consents, tokens); subclasses override."""
+        return {}
+
+    def state_restore(self, snapshot: dict[str, Any]) -> None:
+        """Put back what state_snapshot() returned; subclasses override."""
+
+    # -- persistence (the trial) -------------------------------------------------------------
+    def persist_to(self, path: Path) -> bool:
+        """Keep the simulator's state in `path` from now on; True when a kept state was loaded.
+
+        The file is the simulator's own pickle, written by this process only (mode 0600 under
+        the trial's `.local/`), so loading it trusts nothing another user could write.
+        """
+        self.state_path = Path(path)
+        if not self.state_path.exists():
+            self.save_state()
+            return False
+        with self.lock:
+            self.state_restore(pickle.loads(self.state_path.read_bytes()))  # noqa: S301
+        return True
+
+    def save_state(self) -> None:
+        """Write the state atomically (a crash mid-write keeps the previous file)."""
+        if self.state_path is None:
+            return
+        with self.lock:
+            data = pickle.dumps(self.state_snapshot())
+            self.state_path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.state_path.with_suffix(".tmp")
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, self.state_path)
 
     def fault_response(self, fault: Fault) -> Response:
         """The provider's own error body for an injected status; subclasses override."""
@@ -275,6 +314,8 @@ def make_handler(app: SandboxApp) -> type[BaseHTTPRequestHandler]:
                 response = app.handle(request)
             except Exception as error:  # noqa: BLE001 - a simulator answers 500 like a server
                 response = Response.json({"error": f"sandbox error: {type(error).__name__}"}, 500)
+            if request.method not in ("GET", "HEAD"):
+                app.save_state()  # only requests that can change something
             try:
                 self.send_response(response.status)
                 for name, value in response.headers.items():

@@ -1,6 +1,7 @@
 """`manage.py sandbox asana|jira --port N`: run one provider simulator in this process."""
 
 from importlib import import_module
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -29,6 +30,11 @@ class Command(BaseCommand):
             metavar="KEY=VALUE",
             help="simulator option, e.g. token_lifetime=5 or version=8.5.0 (repeatable)",
         )
+        parser.add_argument(
+            "--state-file",
+            default="",
+            help="keep the simulator's data, consents and tokens in this file across restarts",
+        )
 
     def handle(self, *args, **options) -> None:
         from integrations.sandbox.base import make_server
@@ -37,8 +43,11 @@ class Command(BaseCommand):
         settings = dict(item.split("=", 1) for item in options["option"])
         app = simulator_class(**settings)
         server = make_server(app, options["host"], options["port"])
+        kept = bool(options["state_file"]) and app.persist_to(Path(options["state_file"]))
         # One line the caller can parse to learn the port when it asked for 0.
         self.stdout.write(f"{app.name} sandbox listening on {app.base_url}", ending="\n")
+        if kept:
+            self.stdout.write(f"{app.name} sandbox: kept state loaded", ending="\n")
         self.stdout.flush()
         try:
             server.serve_forever()

@@ -1,9 +1,10 @@
 """`manage.py trial`: the whole product on one machine with its embedded defaults.
 
-Migrates the local SQLite database, seeds a demo team (business plan) with an admin, a member
-and a support user, starts both provider simulators and the web server (tasks run in-process),
-prints the URL and the logins, and stops everything on Ctrl-C. Running it again reuses the data
-and the logins.
+Migrates the local SQLite database, seeds a demo team (business plan) with an admin, a member,
+a support user and a demo board with cards from both simulators, starts both provider
+simulators (their state kept under `.local/sandbox/`) and the web server (tasks run
+in-process), prints the URL, the logins and what to try first, and stops everything quietly on
+Ctrl-C. Running it again reuses the data, the logins and the simulators' state.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +24,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 LOGINS_FILE = "trial_logins.json"
+SIMULATOR_STATE_DIR = "sandbox"  # under LOCAL_DIR: the simulators' kept state
+DEMO_TEAM = "Demo Team"
+DEMO_BOARD = "Demo board"  # cards.demo.DEMO_BOARD_NAME, named in the banner
+PORT_NOT_READY = "Nothing answered on port {port}: is another program using it?"
 DEMO_USERS = (
     ("admin", "Team admin: the console at /admin/ and the boards"),
     ("member", "Member: boards, connects Asana and Jira"),
@@ -42,16 +48,19 @@ def trial_logins(local_dir: Path) -> dict[str, str]:
     return logins
 
 
-def seed_demo(logins: dict[str, str]) -> None:
+def seed_demo(logins: dict[str, str], *, asana_url: str, jira_url: str) -> None:
+    """The demo team, its three people and its demo board (cards from both simulators)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
     from approvals.catalog import Plan
     from approvals.models import Membership, Team
     from approvals.selectors import SUPPORT_GROUP
+    from cards.demo import demo_board_seed
+    from integrations.sandbox.demo import demo_asana_tickets, demo_jira_tickets
 
     user_model = get_user_model()
-    team, _ = Team.objects.get_or_create(name="Demo Team", defaults={"plan": Plan.BUSINESS})
+    team, _ = Team.objects.get_or_create(name=DEMO_TEAM, defaults={"plan": Plan.BUSINESS})
     for username, _ in DEMO_USERS:
         user, created = user_model.objects.get_or_create(
             username=username, defaults={"email": f"{username}@demo.conduit.test"}
@@ -66,11 +75,21 @@ def seed_demo(logins: dict[str, str]) -> None:
         else:
             role = Membership.Role.ADMIN if username == "admin" else Membership.Role.MEMBER
             Membership.objects.get_or_create(user=user, team=team, defaults={"role": role})
-    try:
-        from cards.demo import seed_demo_board
-    except ImportError:
-        return
-    seed_demo_board(team=team)
+    tickets = [*demo_asana_tickets(app_url=asana_url), *demo_jira_tickets(base_url=jira_url)]
+    demo_board_seed(team=team, acting_user=user_model.objects.get(username="member"),
+                    tickets=tickets)
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> bool:
+    """True once something accepts connections on 127.0.0.1:port (False if the process died)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with socket.socket() as probe:
+            probe.settimeout(0.5)
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.1)
+    return False
 
 
 class Command(BaseCommand):
@@ -86,56 +105,91 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if settings.PRODUCTION:
             raise CommandError("The trial is for a laptop: unset DJANGO_ENV=production.")
+        try:
+            self.run(options)
+        except KeyboardInterrupt:
+            pass  # Ctrl-C while starting: nothing was left running (see run()'s finally)
+        self.stdout.write("Conduit stopped. `make run` starts it again with the same data.")
+
+    def run(self, options: dict) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        logins = trial_logins(Path(settings.LOCAL_DIR))
-        seed_demo(logins)
+        local_dir = Path(settings.LOCAL_DIR)
+        logins = trial_logins(local_dir)
         url = f"http://localhost:{options['port']}/"
-        if options["no_serve"]:
-            self.print_banner(url, logins)
-            return
         asana = f"http://127.0.0.1:{options['asana_port']}"
+        jira = f"http://127.0.0.1:{options['jira_port']}"
+        seed_demo(logins, asana_url=asana, jira_url=jira)
+        if options["no_serve"]:
+            self.print_banner(url, logins, asana=asana, jira=jira)
+            return
         environment = {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
             "ASANA_API_URL": f"{asana}/api/1.0",
             "ASANA_OAUTH_URL": f"{asana}/-/",
+            # The simulator's permalinks are on its own address: Conduit accepts them as links.
+            "ASANA_APP_URL": asana,
             "EGRESS_ALLOW_LOOPBACK": "true",
             "CSRF_TRUSTED_ORIGINS": f"http://localhost:{options['port']},"
                                     f"http://127.0.0.1:{options['port']}",
         }
+        kept = local_dir / SIMULATOR_STATE_DIR
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         commands = [
-            [*manage, "sandbox", "asana", "--port", str(options["asana_port"]),
-             "--option", f"app_url={asana}"],
-            [*manage, "sandbox", "jira", "--port", str(options["jira_port"])],
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi",
-             "--bind", f"127.0.0.1:{options['port']}", "--workers", "1", "--threads", "8"],
+            ([*manage, "sandbox", "asana", "--port", str(options["asana_port"]),
+              "--option", f"app_url={asana}", "--state-file", str(kept / "asana.pickle")],
+             options["asana_port"]),
+            ([*manage, "sandbox", "jira", "--port", str(options["jira_port"]),
+              "--state-file", str(kept / "jira.pickle")], options["jira_port"]),
+            ([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi",
+              "--bind", f"127.0.0.1:{options['port']}", "--workers", "1", "--threads", "8",
+              # The access log stays; gunicorn's own start and stop lines are noise here.
+              "--log-level", "warning"],
+             options["port"]),
         ]
-        processes = [
-            subprocess.Popen(command, cwd=settings.BASE_DIR, env=environment)  # noqa: S603
-            for command in commands
-        ]
-        self.print_banner(url, logins)
+        processes: list[subprocess.Popen] = []
         try:
+            for command, _ in commands:
+                # Their own session: Ctrl-C reaches the trial alone, which stops them in order.
+                processes.append(subprocess.Popen(  # noqa: S603
+                    command, cwd=settings.BASE_DIR, env=environment, start_new_session=True,
+                ))
+            for process, (_, port) in zip(processes, commands, strict=True):
+                if not wait_for_port(port, process):
+                    raise CommandError(PORT_NOT_READY.format(port=port))
+            self.print_banner(url, logins, asana=asana, jira=jira)
             while all(process.poll() is None for process in processes):
                 time.sleep(0.5)
             self.stderr.write("A trial process stopped; stopping the others.")
-        except KeyboardInterrupt:
-            pass
         finally:
-            for process in processes:
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            for process in processes:
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            self.stop(processes)
 
-    def print_banner(self, url: str, logins: dict[str, str]) -> None:
+    @staticmethod
+    def stop(processes: list[subprocess.Popen]) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def print_banner(self, url: str, logins: dict[str, str], *, asana: str, jira: str) -> None:
         lines = ["", f"Conduit is running at {url}", "", "Logins:"]
         for username, role in DEMO_USERS:
             lines.append(f"  {username:8} {logins[username]:20} {role}")
-        lines += ["", "Press Ctrl-C to stop.", ""]
+        lines += [
+            "",
+            "Provider simulators (stand-ins for the real services, data kept in .local/):",
+            f"  Asana  {asana}/   projects and tasks, each with a link to copy",
+            f"  Jira   {jira}/   a Jira Server: the admin registers this address in the console",
+            "",
+            f"Try first: log in as member at {url}, open \"{DEMO_BOARD}\" and paste a task link",
+            "copied from the Asana simulator's page. The README's walk-through goes on from there.",
+            "",
+            "Press Ctrl-C to stop.",
+            "",
+        ]
         self.stdout.write("\n".join(lines))
         self.stdout.flush()

@@ -37,7 +37,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from integrations.sandbox.asana import controls, errors, rest, scopes, tasks
+from integrations.sandbox.asana import controls, errors, rest, scopes, tasks, web
 from integrations.sandbox.asana.api import ApiCall
 from integrations.sandbox.asana.errors import AsanaError, error_response
 from integrations.sandbox.asana.oauth import OAuthServer
@@ -114,6 +114,13 @@ class AsanaSandbox(SandboxApp):
 
     # -- routes ------------------------------------------------------------------------------
     def register_routes(self) -> None:
+        self.route("GET", "/", lambda r: web.home(self, r))
+        for permalink in (
+            r"/1/\d+/task/(?P<task_gid>\d+)(?:/f)?/?",
+            r"/1/\d+/project/\d+/task/(?P<task_gid>\d+)(?:/f)?/?",
+            r"/0/\d+/(?P<task_gid>\d+)(?:/f)?/?",
+        ):
+            self.route("GET", permalink, lambda r, **kw: web.task_page(self, r, **kw))
         self.route("GET", "/-/oauth_authorize", lambda r: self.oauth.authorize_page(r))
         self.route("POST", "/-/oauth_authorize", lambda r: self.oauth.authorize_decision(r))
         self.route("POST", "/-/oauth_token", lambda r: self.oauth.token(r))
@@ -245,6 +252,26 @@ class AsanaSandbox(SandboxApp):
         self.webhooks.reset()
         with self.lock:
             self.store = build_store()
+
+    def state_snapshot(self) -> dict:
+        """The workspace data, consents and tokens, and webhooks (without their delivery log)."""
+        return {
+            "store": self.store,
+            "signing_secret": self.signing_secret,
+            "codes": self.oauth.codes,
+            "access_tokens": self.oauth.access_tokens,
+            "refresh_tokens": self.oauth.refresh_tokens,
+            "hooks": self.webhooks.hooks,
+        }
+
+    def state_restore(self, snapshot: dict) -> None:
+        self.store = snapshot["store"]
+        self.signing_secret = snapshot["signing_secret"]
+        self.paginator = Paginator(self.signing_secret)
+        self.oauth.codes = snapshot["codes"]
+        self.oauth.access_tokens = snapshot["access_tokens"]
+        self.oauth.refresh_tokens = snapshot["refresh_tokens"]
+        self.webhooks.hooks = snapshot["hooks"]
 
     def fault_response(self, fault: Fault) -> Response:
         """Injected statuses answer like Asana: its error body on the API, RFC 6749 on OAuth."""

@@ -55,6 +55,7 @@ from .oauth_routes import OAuthServlets
 from .representations import error_body
 from .rest import RestApi, anonymous_createmeta, anonymous_projects
 from .state import JiraState
+from .web import home, issue_page
 from .webhooks import WEBHOOK_PATH, WebhookRegistry
 
 DEFAULT_VERSION = "8.5.0"
@@ -103,6 +104,8 @@ class JiraSandbox(SandboxApp):
                 setattr(self.state, state_field.name, getattr(fresh, state_field.name))
 
     def register_routes(self) -> None:
+        self.route("GET", "/", lambda r: home(self, r))
+        self.route("GET", r"/browse/(?P<key>[A-Za-z][A-Za-z0-9_]*-\d+)", lambda r, key: issue_page(self, r, key))
         rest = RestApi(self)
         anonymous = {rest.projects: anonymous_projects, rest.createmeta: anonymous_createmeta}
         for method, pattern, handler in rest.routes():
@@ -134,6 +137,18 @@ class JiraSandbox(SandboxApp):
     def reset(self) -> None:
         super().reset()
         self._load_seed()
+
+    def state_snapshot(self) -> dict:
+        """Every field of the simulated server but its lock (Application Links, tokens too)."""
+        return {
+            state_field.name: getattr(self.state, state_field.name)
+            for state_field in dataclasses.fields(JiraState)
+            if state_field.name != "lock"
+        }
+
+    def state_restore(self, snapshot: dict) -> None:
+        for name, value in snapshot.items():
+            setattr(self.state, name, value)
 
     # -- framework hooks ----------------------------------------------------------------------
     def handle(self, request: Request) -> Response:

@@ -130,6 +130,8 @@ def board_page(request: HttpRequest, board_id: int) -> HttpResponse:
         "integrations": integrations,
         "usable": [item["state"] for item in integrations
                    if item["state"].available and item["state"].installed],
+        "not_installed": [item["state"] for item in integrations
+                          if item["state"].available and not item["state"].installed],
         "is_admin": is_team_admin(user=request.user, team=team),
         "here": here,
         "integration_names": {item["state"].key: item["state"].name for item in integrations},

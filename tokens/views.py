@@ -23,12 +23,15 @@ from approvals.selectors import teams_of
 from config.errors import ApplicationError
 from config.inputs import parse_id, safe_next
 from tokens import errors, selectors, services
+from tokens.conf import token_settings
+from tokens.consent import disclosure_for
 from tokens.flow import flow_begin, flow_take
 
 DISCONNECTED = "{integration} is disconnected: its tokens were revoked and deleted."
 NOT_CONNECTED = "{integration} was not connected."
 CONNECTED = "{integration} is connected as {account}."
 UNINSTALLED_FOR_ME = "{integration} is removed for you in {team}."
+CONSENT_CONTINUE = "continue"  # the pre-consent page's Continue: only then to the provider
 
 
 def _integration_name(integration: str) -> str:
@@ -68,6 +71,18 @@ def _problem(request: HttpRequest, message: str, *, status: int, integration: st
                    "integrations_url": reverse("tokens:integrations")}, status=status)
 
 
+def _pre_consent(request: HttpRequest, *, integration: str, name: str, team: Team,
+                 next_url: str) -> HttpResponse:
+    """Conduit's own page before the provider's consent page: what is read, what is stored,
+    why each scope is asked; Continue posts back here, Cancel goes back where the user was."""
+    disclosure = disclosure_for(integration=integration, name=name,
+                                retention_days=token_settings.TOKEN_RETENTION_DAYS)
+    return render(request, "tokens/pre_consent.html", {
+        "disclosure": disclosure, "team": team, "next": next_url,
+        "cancel_url": next_url or reverse("tokens:integrations"),
+    })
+
+
 def _back(next_url: str) -> HttpResponseRedirect:
     """To `next_url` (already checked by _next), else the integrations page. Never
     django.shortcuts.redirect(), which takes a bare word for a view name to reverse."""
@@ -84,8 +99,9 @@ def integrations_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def connect(request: HttpRequest, integration: str) -> HttpResponse:
-    """GET with the integration installed: straight to the provider. Otherwise GET shows what
-    is needed and its form POSTs here: an admin installs, a member asks for an install."""
+    """With the integration installed: the pre-consent page, whose Continue (a POST with
+    consent=continue) goes on to the provider. Otherwise GET shows what is needed and its form
+    POSTs here: a member asks for an install; an admin installs, then sees the pre-consent page."""
     name = _integration_name(integration)
     team = _team(request)
     if team is None:
@@ -110,6 +126,9 @@ def connect(request: HttpRequest, integration: str) -> HttpResponse:
                 })
             messages.success(request, errors.INSTALLED_BY_ADMIN.format(integration=name,
                                                                        team=team.name))
+        if request.POST.get("consent") != CONSENT_CONTINUE:
+            return _pre_consent(request, integration=integration, name=name, team=team,
+                                next_url=next_url)
         redirect_uri = request.build_absolute_uri(reverse("tokens:callback", args=[integration]))
         start = services.account_connect_start(
             user=request.user, team=team, integration=integration, redirect_uri=redirect_uri

@@ -69,9 +69,13 @@ function setUpDialogs() {
   const openImport = document.getElementById("open-import");
   const openCreate = document.getElementById("open-create");
   const cardDialog = new CardDialog(context);
-  if (!openImport.disabled) {
+  if (openImport.dataset.usable === "yes") {
     const picker = new Picker(context);
     openImport.addEventListener("click", () => picker.open());
+  } else {
+    // Nothing installed: the dialog offers the install requests instead of the picker.
+    const dialog = document.getElementById("import-dialog");
+    openImport.addEventListener("click", () => dialog.showModal());
   }
   if (!openCreate.disabled) {
     const create = new CreateTask(context);

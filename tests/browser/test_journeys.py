@@ -125,6 +125,7 @@ def connect_asana(page, user_gid: str = ADA) -> None:
     from playwright.sync_api import expect
 
     page.get_by_test_id("integration-asana").get_by_test_id("connect-asana").click()
+    page.get_by_test_id("consent-continue").click()  # Conduit's pre-consent page
     expect(page.locator("#allow")).to_be_visible()
     page.locator("#user").select_option(user_gid)
     page.locator("#allow").click()
@@ -186,6 +187,8 @@ def test_member_request_admin_approval_connect_unfurl_import_and_edit(
     expect(page.get_by_test_id("integration-asana")).to_have_attribute("data-status",
                                                                        "not-connected")
     page.get_by_test_id("connect-asana").click()
+    expect(page.get_by_test_id("consent-stored")).to_contain_text("Priority")
+    page.get_by_test_id("consent-continue").click()
     expect(page.locator("#allow")).to_be_visible()
     expect(page.locator("#scopes")).to_contain_text("tasks:write")
     page.locator("#user").select_option(ADA)
@@ -404,6 +407,7 @@ def test_admin_registers_jira_and_member_creates_a_linked_issue_from_a_card(
     page.get_by_role("link", name="Integrations").click()
     jira_item = page.locator(f"#integration-{team.pk}-jira_server")
     jira_item.get_by_role("link", name="Connect").click()
+    page.get_by_test_id("consent-continue").click()
     expect(page.locator("#approve")).to_be_visible()
     page.locator("#user").select_option("alice")
     maria.shot("1-jira-consent")

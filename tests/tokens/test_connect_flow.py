@@ -27,7 +27,8 @@ CALLBACK = reverse("tokens:callback", args=["asana"])
 
 
 def start(client, **params) -> str:
-    response = client.get(CONNECT, params)
+    """Continue on the pre-consent page: the redirect to Asana's consent page."""
+    response = client.post(CONNECT, {**params, "consent": "continue"})
     assert response.status_code == 302, text(response)[:500]
     return response["Location"]
 
@@ -194,14 +195,19 @@ def test_member_of_a_team_without_the_install_creates_an_install_request(client,
     assert asana.requests() == []
 
 
-def test_admin_of_a_team_without_the_install_installs_and_goes_to_asana(client, asana):
+def test_admin_of_a_team_without_the_install_installs_and_sees_the_pre_consent_page(
+        client, asana):
     team = make_team("Initech")
     admin = make_admin(team, "bill")
     client.force_login(admin)
     response = client.post(CONNECT, {"team": team.pk})
+    assert response.status_code == 200
+    assert 'data-testid="pre-consent"' in text(response)
+    assert Installation.objects.filter(team=team, integration=IntegrationKey.ASANA).exists()
+    assert asana.requests() == []  # nothing sent to Asana before Continue
+    response = client.post(CONNECT, {"team": team.pk, "consent": "continue"})
     assert response.status_code == 302
     assert response["Location"].startswith(asana.url("/-/oauth_authorize"))
-    assert Installation.objects.filter(team=team, integration=IntegrationKey.ASANA).exists()
 
 
 def test_team_on_a_plan_without_integrations_is_told_to_upgrade(client, asana):
@@ -223,6 +229,7 @@ def test_connect_for_a_team_the_user_is_not_in_is_refused(client, asana, asana_t
 def test_jira_server_without_a_server_for_the_team_says_so(client, asana_team):
     Installation.objects.create(team=asana_team.team, integration=IntegrationKey.JIRA_SERVER)
     client.force_login(asana_team.member)
-    response = client.get(reverse("tokens:connect", args=["jira_server"]))
+    response = client.post(reverse("tokens:connect", args=["jira_server"]),
+                           {"consent": "continue"})
     assert response.status_code == 409
     assert errors.JIRA_NOT_SET_UP in text(response)

@@ -72,9 +72,10 @@ def linked_connection(connection, admin):
 
 
 def connect_start(client, user) -> str:
-    """Conduit's connect view for Jira: the redirect to Jira's consent page."""
+    """Continue on Conduit's pre-consent page for Jira: the redirect to Jira's consent page."""
     client.force_login(user)
-    response = client.get(reverse("tokens:connect", args=["jira_server"]))
+    response = client.post(reverse("tokens:connect", args=["jira_server"]),
+                           {"consent": "continue"})
     assert response.status_code == 302, response.content.decode()[:2000]
     return response["Location"]
 

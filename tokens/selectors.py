@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import import_module
 from typing import Any
 
@@ -84,6 +84,8 @@ def revocations_due(*, overdue_seconds: int = 0, limit: int = 500) -> list:
 
 
 # -- the /integrations/ page -----------------------------------------------------------------
+UNINSTALL_FOR_ME_ACTION = "integration.uninstall_for_me"
+CONNECT_ACTION = "account.connect"
 
 
 @dataclass
@@ -99,6 +101,8 @@ class IntegrationState:
     install_request: InstallRequest | None  # the user's latest request, when not installed
     is_admin: bool
     connect_url: str
+    # When the user last chose "Uninstall for me" here and has not connected since, else None.
+    removed_for_me_at: datetime | None = None
 
     @property
     def connected(self) -> bool:
@@ -112,6 +116,34 @@ class IntegrationState:
     def needs_reconnect(self) -> bool:
         return self.account is not None and not self.connected
 
+    @property
+    def removed_for_me(self) -> bool:
+        return self.account is None and self.removed_for_me_at is not None
+
+    @property
+    def scopes_granted(self) -> list[str]:
+        return self.account.scopes.split() if self.account and self.account.scopes else []
+
+
+def removals_for_me(*, user: AbstractBaseUser, teams: list[Team]) -> dict[tuple[int, str], datetime]:
+    """(team id, integration) → when the user chose "Uninstall for me" there, for those where
+    no connect followed (one query over the user's own audit events; the audit log is the
+    record of that choice)."""
+    from approvals.models import AuditEvent
+
+    latest: dict[tuple[int, str], tuple[str, datetime]] = {}
+    events = (
+        AuditEvent.objects.filter(actor=user, team__in=teams,
+                                  action__in=(UNINSTALL_FOR_ME_ACTION, CONNECT_ACTION))
+        .order_by("created_at", "id").values_list("team_id", "action", "metadata", "created_at")
+    )
+    for team_id, action, metadata, created_at in events:
+        integration = (metadata or {}).get("integration")
+        if integration:
+            latest[(team_id, integration)] = (action, created_at)
+    return {key: when for key, (action, when) in latest.items()
+            if action == UNINSTALL_FOR_ME_ACTION}
+
 
 @dataclass
 class TeamIntegrations:
@@ -121,7 +153,7 @@ class TeamIntegrations:
 
 
 def integrations_overview(*, user: AbstractBaseUser) -> list[TeamIntegrations]:
-    """Every integration of every team of the user, in four queries whatever the counts."""
+    """Every integration of every team of the user, in five queries whatever the counts."""
     memberships = list(Membership.objects.filter(user=user).select_related("team"))
     teams = [membership.team for membership in memberships]
     installed = set(
@@ -131,6 +163,7 @@ def integrations_overview(*, user: AbstractBaseUser) -> list[TeamIntegrations]:
         (account.team_id, account.integration): account
         for account in ConnectedAccount.objects.filter(user=user, team__in=teams)
     }
+    removals = removals_for_me(user=user, teams=teams)
     requests: dict[tuple[int, str], InstallRequest] = {}
     for install_request in InstallRequest.objects.filter(requested_by=user, team__in=teams).order_by(
         "created_at"
@@ -153,6 +186,7 @@ def integrations_overview(*, user: AbstractBaseUser) -> list[TeamIntegrations]:
                     install_request=None if is_installed else requests.get((team.pk, key)),
                     is_admin=membership.role == Membership.Role.ADMIN,
                     connect_url=connect_url(key),
+                    removed_for_me_at=removals.get((team.pk, key)),
                 )
             )
         overview.append(entry)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tokens import views
+from tokens import confirm_views, views
 
 app_name = "tokens"
 
@@ -12,5 +12,9 @@ urlpatterns = [
     path("<str:integration>/callback", views.callback, name="callback"),
     path("<str:integration>/disconnect", views.disconnect, name="disconnect"),
     path("<str:integration>/uninstall-for-me", views.uninstall_for_me, name="uninstall_for_me"),
+    path("<str:integration>/disconnect/confirm", confirm_views.disconnect_confirm,
+         name="disconnect_confirm"),
+    path("<str:integration>/uninstall-for-me/confirm", confirm_views.uninstall_for_me_confirm,
+         name="uninstall_for_me_confirm"),
     path("<str:integration>/request-install", views.request_install, name="request_install"),
 ]

@@ -70,7 +70,7 @@ def test_callback_stores_encrypted_tokens_and_redirects_to_a_clean_url(client, a
     assert account.access_token and account.refresh_token and account.expires_at
     assert AuditEvent.objects.filter(action="account.connect", actor=asana_team.member).exists()
     page = text(client.get(response["Location"]))
-    assert f"Connected as <strong>{account.provider_account_name}</strong>" in page
+    assert f"<dt>Connected as</dt><dd>{account.provider_account_name}" in page
 
 
 def test_replayed_callback_is_refused_and_changes_nothing(client, asana, asana_team):

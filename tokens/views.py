@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals import errors as approval_errors
@@ -31,7 +32,9 @@ DISCONNECTED = "{integration} is disconnected: its tokens were revoked and delet
 NOT_CONNECTED = "{integration} was not connected."
 CONNECTED = "{integration} is connected as {account}."
 UNINSTALLED_FOR_ME = "{integration} is removed for you in {team}."
-CONSENT_CONTINUE = "continue"  # the pre-consent page's Continue: only then to the provider
+# The pre-consent page's Continue: a GET link (a form's POST answered by a redirect to the
+# provider would break the CSP's form-action 'self'); only then to the provider.
+CONSENT_CONTINUE = "continue"
 
 
 def _integration_name(integration: str) -> str:
@@ -74,11 +77,14 @@ def _problem(request: HttpRequest, message: str, *, status: int, integration: st
 def _pre_consent(request: HttpRequest, *, integration: str, name: str, team: Team,
                  next_url: str) -> HttpResponse:
     """Conduit's own page before the provider's consent page: what is read, what is stored,
-    why each scope is asked; Continue posts back here, Cancel goes back where the user was."""
+    why each scope is asked; Continue comes back here with consent=continue, Cancel goes back
+    where the user was."""
     disclosure = disclosure_for(integration=integration, name=name,
                                 retention_days=token_settings.TOKEN_RETENTION_DAYS)
+    query = {"team": team.pk, "consent": CONSENT_CONTINUE, **({"next": next_url} if next_url else {})}
     return render(request, "tokens/pre_consent.html", {
-        "disclosure": disclosure, "team": team, "next": next_url,
+        "disclosure": disclosure, "team": team,
+        "continue_url": f"{reverse('tokens:connect', args=[integration])}?{urlencode(query)}",
         "cancel_url": next_url or reverse("tokens:integrations"),
     })
 
@@ -99,7 +105,7 @@ def integrations_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def connect(request: HttpRequest, integration: str) -> HttpResponse:
-    """With the integration installed: the pre-consent page, whose Continue (a POST with
+    """With the integration installed: the pre-consent page, whose Continue (a GET with
     consent=continue) goes on to the provider. Otherwise GET shows what is needed and its form
     POSTs here: a member asks for an install; an admin installs, then sees the pre-consent page."""
     name = _integration_name(integration)
@@ -126,7 +132,7 @@ def connect(request: HttpRequest, integration: str) -> HttpResponse:
                 })
             messages.success(request, errors.INSTALLED_BY_ADMIN.format(integration=name,
                                                                        team=team.name))
-        if request.POST.get("consent") != CONSENT_CONTINUE:
+        if request.method != "GET" or request.GET.get("consent") != CONSENT_CONTINUE:
             return _pre_consent(request, integration=integration, name=name, team=team,
                                 next_url=next_url)
         redirect_uri = request.build_absolute_uri(reverse("tokens:callback", args=[integration]))

@@ -4,8 +4,8 @@
    When the tool refuses the change, the banner says why, the form keeps exactly what the user
    typed (the API gives it back in error.detail.submitted) and Retry sends it again. */
 
-import { api } from "./board.api.js";
-import { el, show, problemNode, flash, busy } from "./board.ui.js";
+import { api, query } from "./board.api.js";
+import { el, show, problemNode, flash, busy, connectHref } from "./board.ui.js";
 import { upsertCard, removeCard, webUrl } from "./board.cards.js";
 import { JiraIssues } from "./board.jira.js";
 
@@ -35,6 +35,8 @@ export class CardDialog {
     this.errorMessage = document.getElementById("card-error-message");
     this.errorConnect = document.getElementById("card-error-connect");
     this.save = document.getElementById("card-save");
+    this.connect = document.getElementById("card-connect");
+    this.notConnected = document.getElementById("card-not-connected");
     this.details = document.getElementById("card-details");
     this.jira = new JiraIssues(context);
     this.card = null;
@@ -48,6 +50,39 @@ export class CardDialog {
     document.getElementById("card-retry").addEventListener("click", () => this.submit());
     document.getElementById("card-cancel").addEventListener("click", () => this.dialog.close());
     document.getElementById("card-remove").addEventListener("click", () => this.remove());
+    // Connected in another tab meanwhile? Coming back to this one asks again.
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && this.dialog.open && this.card) this.refreshConnections();
+    });
+  }
+
+  /* The viewer's connections as the API says now (not as the page was rendered). */
+  async refreshConnections() {
+    const generation = this.generation;
+    const answer = await api("GET", `integrations/${query({ team: this.context.teamId })}`);
+    if (generation !== this.generation || !answer.ok || !this.card) return;
+    this.applyConnections(answer.data);
+  }
+
+  /* Not connected to the card's tool: Connect instead of Save, the form read-only, and a
+     warning saying why; Jira's create button follows the Jira connection the same way. */
+  applyConnections(states) {
+    const byKey = Object.fromEntries(states.map((state) => [state.key, state]));
+    const mine = byKey[this.card.provider];
+    const connected = !mine || mine.connected;
+    const name = this.context.name(this.card.provider);
+    show(this.save, connected);
+    show(this.connect, !connected);
+    show(this.notConnected, !connected);
+    for (const control of [this.title, this.description, this.completed]) control.disabled = !connected;
+    if (!connected) {
+      this.connect.setAttribute("href", connectHref(mine.connect_url, this.context));
+      this.connect.textContent = mine.installed ? `Connect ${name} to edit` : `Ask for ${name}`;
+      this.notConnected.textContent = mine.installed
+        ? `You are not connected to ${name}: the card shows what is stored. Connect your ${name} account to edit it.`
+        : `${name} is not installed for this team: the card shows what is stored.`;
+    }
+    this.jira.applyConnection(byKey.jira_server);
   }
 
   async open(cardId) {
@@ -58,12 +93,16 @@ export class CardDialog {
     this.hideError();
     this.jira.reset();
     this.setFormEnabled(false);
+    show(this.save, true);
+    show(this.connect, false);
+    show(this.notConnected, false);
     const titleOnBoard = document.querySelector(`#card-${cardId} .card-open`);
     this.title.value = titleOnBoard ? titleOnBoard.textContent : "";
     this.details.replaceChildren(el("p", { class: "muted", "data-testid": "card-details-loading", text: "Loading live details…" }));
     this.dialog.showModal();
     const storedRequest = api("GET", `cards/${cardId}`);
     const liveRequest = api("GET", `cards/${cardId}/details`);
+    const connectionsRequest = api("GET", `integrations/${query({ team: this.context.teamId })}`);
     const stored = await storedRequest;
     if (generation !== this.generation) return;
     if (!stored.ok) {
@@ -74,6 +113,9 @@ export class CardDialog {
     this.showCard(stored.data, { fillForm: true });
     this.jira.showCard(stored.data);
     this.setFormEnabled(true);
+    const connections = await connectionsRequest;
+    if (generation !== this.generation) return;
+    if (connections.ok) this.applyConnections(connections.data);
     const live = await liveRequest;
     if (generation !== this.generation) return;
     this.showLive(live);

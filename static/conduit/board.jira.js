@@ -9,7 +9,7 @@
    services. Loaded only when asked for, so opening a card never calls Jira. */
 
 import { api, query } from "./board.api.js";
-import { el, show, problemNode, busy } from "./board.ui.js";
+import { el, show, problemNode, busy, connectHref } from "./board.ui.js";
 import { webUrl } from "./board.cards.js";
 
 const JIRA = "jira_server";
@@ -44,6 +44,8 @@ export class JiraIssues {
     this.linked = document.getElementById("jira-linked");
     this.linkedNone = document.getElementById("jira-linked-none");
     this.openButton = document.getElementById("jira-open");
+    this.connectPrompt = document.getElementById("jira-connect-prompt");
+    this.connectLink = document.getElementById("jira-connect-link");
     this.form = document.getElementById("jira-form");
     this.project = document.getElementById("jira-project");
     this.issueType = document.getElementById("jira-issue-type");
@@ -69,6 +71,8 @@ export class JiraIssues {
     this.generation += 1;
     this.card = null;
     show(this.section, false);
+    show(this.connectPrompt, false);
+    this.openButton.disabled = false;
     this.closeForm();
     this.result.replaceChildren();
     this.linked.replaceChildren();
@@ -83,6 +87,17 @@ export class JiraIssues {
     this.showLinked(links);
     show(this.openButton, jiraOffered());
     show(this.section, true);
+  }
+
+  /* Jira installed but the viewer not connected: the create button is disabled and a prompt
+     says why, with the way to connect (coming back to this board). */
+  applyConnection(state) {
+    const blocked = Boolean(state && state.installed && !state.connected);
+    this.openButton.disabled = blocked;
+    this.openButton.title = blocked ? "Connect your Jira Server account first" : "";
+    show(this.connectPrompt, blocked && !this.openButton.classList.contains("hidden"));
+    if (blocked) this.connectLink.setAttribute("href", connectHref(state.connect_url, this.context));
+    if (blocked) this.closeForm();
   }
 
   showLinked(links) {
@@ -254,7 +269,7 @@ export class JiraIssues {
     const copied = attachments.copied || [];
     const skipped = attachments.skipped || [];
     const failed = attachments.failed || [];
-    const children = [
+    const done = [
       el("p", {}, [
         "Created ",
         issueLink({ url: issue.url, key: issue.key }),
@@ -267,20 +282,27 @@ export class JiraIssues {
           : "No file to copy from Asana.",
       }),
     ];
+    // What worked is a success; what was left out is a warning, in its own box.
+    const boxes = [el("div", { class: "banner-ok", role: "status" }, done)];
     if (skipped.length) {
-      children.push(el("p", { text: "Skipped attachments:" }));
-      children.push(el("ul", { class: "attachments", "data-testid": "jira-skipped" }, skipped.map((item) => {
-        const href = webUrl(item.url);
-        return el("li", { "data-testid": "jira-skipped-attachment" }, [
-          href ? el("a", { href, target: "_blank", rel: "noopener noreferrer", text: item.name }) : item.name,
-          el("span", { class: "muted", text: ` — ${item.reason}` }),
-        ]);
-      })));
+      boxes.push(el("div", { class: "banner-warn", "data-testid": "jira-skipped-warning" }, [
+        el("p", { text: "Not copied to Jira (links to other services, not files):" }),
+        el("ul", { class: "attachments", "data-testid": "jira-skipped" }, skipped.map((item) => {
+          const href = webUrl(item.url);
+          return el("li", { "data-testid": "jira-skipped-attachment" }, [
+            href ? el("a", { href, target: "_blank", rel: "noopener noreferrer", text: item.name }) : item.name,
+            el("span", { text: ` — ${item.reason}` }),
+          ]);
+        })),
+      ]));
     }
     if (failed.length) {
-      children.push(el("ul", { class: "attachments", "data-testid": "jira-failed" }, failed.map((item) =>
-        el("li", { text: `${item.name}: ${item.reason}` }))));
+      boxes.push(el("div", { class: "banner-error", "data-testid": "jira-failed-warning" }, [
+        el("p", { text: "Could not be copied:" }),
+        el("ul", { class: "attachments", "data-testid": "jira-failed" }, failed.map((item) =>
+          el("li", { text: `${item.name}: ${item.reason}` }))),
+      ]));
     }
-    return el("div", { class: "banner-ok jira-created", role: "status", "data-testid": "jira-created" }, children);
+    return el("div", { class: "jira-created", "data-testid": "jira-created" }, boxes);
   }
 }

@@ -83,37 +83,32 @@ def test_member_opens_a_board_and_a_card_with_its_stored_fields(watched, live_se
     watched_page.accept_api_refusals([(409, f"/api/v1/cards/{cards[0].pk}/details")])
 
 
-def test_refused_save_shows_the_error_and_keeps_what_was_typed(watched, live_server,
-                                                                stored_board):
+def test_card_dialog_without_a_connection_offers_connect_instead_of_save(
+        watched, live_server, stored_board):
+    """Not connected to the card's tool (here not even installed): no Save that can only fail,
+    a read-only form, a warning saying why, and Connect / Ask for it, back to this board."""
     from playwright.sync_api import expect
 
     member, board, cards = stored_board
     watched_page = logged_in_page(watched, live_server, member)
     page = watched_page.page
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/boards/{board.pk}")
     page.get_by_test_id("card-title").first.click()
     expect(page.get_by_test_id("card-edit-title")).to_have_value("Write the launch post")
-
-    page.get_by_test_id("card-edit-title").fill("Write and publish the launch post")
-    page.get_by_test_id("card-edit-description").fill("Typed by Maria, not saved yet.")
-    page.get_by_test_id("card-save").click()
-
-    expect(page.get_by_test_id("card-error")).to_be_visible()
-    expect(page.get_by_test_id("card-error-message")).to_have_text(
-        errors.NEEDS_CONNECTION.format(integration="Asana")
-    )
-    expect(page.get_by_test_id("card-edit-title")).to_have_value(
-        "Write and publish the launch post"
-    )
-    expect(page.get_by_test_id("card-edit-description")).to_have_value(
-        "Typed by Maria, not saved yet."
-    )
-    expect(page.get_by_test_id("card-retry")).to_be_visible()
-    watched_page.shot("save-refused")
+    expect(page.get_by_test_id("card-save")).to_be_hidden()
+    connect = page.get_by_test_id("card-connect")
+    expect(connect).to_be_visible()
+    expect(connect).to_have_attribute(
+        "href", f"/integrations/asana/connect?team={board.team.pk}&next=%2Fboards%2F{board.pk}")
+    expect(page.get_by_test_id("card-edit-title")).to_be_disabled()
+    warning = page.get_by_test_id("card-not-connected")
+    expect(warning).to_have_class(re.compile(r"\bbanner-warn\b"))
+    expect(warning).to_contain_text("the card shows what is stored")
+    watched_page.shot("card-dialog-not-connected")
     cards[0].refresh_from_db()
     assert cards[0].title == "Write the launch post"
-    watched_page.accept_api_refusals([(409, f"/api/v1/cards/{cards[0].pk}/details"),
-                                       (409, f"/api/v1/cards/{cards[0].pk}")])
+    watched_page.accept_api_refusals([(409, f"/api/v1/cards/{cards[0].pk}/details")])
 
 
 def test_malformed_link_in_the_paste_box_is_explained_and_kept(watched, live_server,

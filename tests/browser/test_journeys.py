@@ -325,6 +325,9 @@ def test_support_revokes_the_member_tokens_and_the_board_asks_to_reconnect(
     expect(prompt.get_by_test_id("connect-link")).to_have_attribute(
         "href", re.compile(r"^/integrations/asana/connect\?"))
     expect(page.get_by_test_id("card-jira")).to_be_hidden()  # Jira is not installed here
+    # The dialog follows the revoked connection: Connect instead of Save.
+    expect(page.get_by_test_id("card-save")).to_be_hidden()
+    expect(page.get_by_test_id("card-connect")).to_have_text("Connect Asana to edit")
     maria.shot("4-connect-prompt")
     maria.accept_api_refusals([(409, f"/api/v1/cards/{card.pk}/details")])
     page.get_by_test_id("card-close").click()
@@ -395,12 +398,13 @@ def test_admin_registers_jira_and_member_creates_a_linked_issue_from_a_card(
     page.goto(f"{live_server.url}/boards/{board.pk}")
     connect_asana(page)
     open_card(page, "Draft homepage copy")
-    page.get_by_test_id("jira-open").click()
-    prompt = page.get_by_test_id("card-jira").get_by_test_id("connect-prompt")
-    expect(prompt).to_contain_text(errors.NEEDS_CONNECTION.format(integration="Jira Server"))
-    expect(prompt.get_by_test_id("connect-link")).to_have_attribute(
+    # Not connected to Jira: "Create Jira issue…" is disabled and the card says how to connect.
+    expect(page.get_by_test_id("jira-open")).to_be_disabled()
+    prompt = page.get_by_test_id("card-jira").get_by_test_id("jira-connect-prompt")
+    expect(prompt).to_be_visible()
+    expect(prompt.get_by_test_id("jira-connect-link")).to_have_attribute(
         "href", re.compile(r"^/integrations/jira_server/connect\?"))
-    maria.accept_api_refusals([(409, f"/api/v1/cards/{card.pk}/jira-issue")])
+    assert card.pk  # the stored card behind the dialog
     page.get_by_test_id("card-close").click()
 
     # She authorises Jira from the Integrations page, on the Jira sandbox's consent page.

@@ -28,7 +28,7 @@ CALLBACK = reverse("tokens:callback", args=["asana"])
 
 def start(client, **params) -> str:
     """Continue on the pre-consent page: the redirect to Asana's consent page."""
-    response = client.post(CONNECT, {**params, "consent": "continue"})
+    response = client.get(CONNECT, {**params, "consent": "continue"})
     assert response.status_code == 302, text(response)[:500]
     return response["Location"]
 
@@ -205,7 +205,7 @@ def test_admin_of_a_team_without_the_install_installs_and_sees_the_pre_consent_p
     assert 'data-testid="pre-consent"' in text(response)
     assert Installation.objects.filter(team=team, integration=IntegrationKey.ASANA).exists()
     assert asana.requests() == []  # nothing sent to Asana before Continue
-    response = client.post(CONNECT, {"team": team.pk, "consent": "continue"})
+    response = client.get(CONNECT, {"team": team.pk, "consent": "continue"})
     assert response.status_code == 302
     assert response["Location"].startswith(asana.url("/-/oauth_authorize"))
 
@@ -229,7 +229,7 @@ def test_connect_for_a_team_the_user_is_not_in_is_refused(client, asana, asana_t
 def test_jira_server_without_a_server_for_the_team_says_so(client, asana_team):
     Installation.objects.create(team=asana_team.team, integration=IntegrationKey.JIRA_SERVER)
     client.force_login(asana_team.member)
-    response = client.post(reverse("tokens:connect", args=["jira_server"]),
-                           {"consent": "continue"})
+    response = client.get(reverse("tokens:connect", args=["jira_server"]),
+                          {"consent": "continue"})
     assert response.status_code == 409
     assert errors.JIRA_NOT_SET_UP in text(response)

@@ -58,7 +58,7 @@ def test_no_token_secret_or_code_appears_anywhere_during_a_full_lifecycle(
 
     client.force_login(user)
     # Connect.
-    started = client.post(reverse("tokens:connect", args=["asana"]), {"consent": "continue"})
+    started = client.get(reverse("tokens:connect", args=["asana"]), {"consent": "continue"})
     keep(started)
     verifier = client.session[SESSION_PREFIX + "asana"]["verifier"]
     path, params = consent(asana, started["Location"])

@@ -40,12 +40,13 @@ def test_connect_shows_what_is_read_stored_and_why_each_scope_before_asana(
     assert NOT_STORED in body
     for scope in SCOPES:
         assert f"<code>{scope}</code></td><td>{ASANA_SCOPE_REASONS[scope]}</td>" in body
-    assert 'name="consent" value="continue"' in body
+    continue_url = f"{CONNECT}?team={asana_team.team.pk}&amp;consent=continue&amp;next=%2Fboards%2F1"
+    assert f'href="{continue_url}" data-testid="consent-continue"' in page.content.decode()
     assert f'href="{board_url}" data-testid="consent-cancel"' in body
     assert asana.requests() == []  # the page alone sends nothing to Asana
 
-    go_on = client.post(CONNECT, {"team": asana_team.team.pk, "next": board_url,
-                                  "consent": "continue"})
+    go_on = client.get(CONNECT, {"team": asana_team.team.pk, "next": board_url,
+                                 "consent": "continue"})
     assert go_on.status_code == 302
     assert go_on["Location"].startswith(asana.url("/-/oauth_authorize"))
 

@@ -74,8 +74,8 @@ def linked_connection(connection, admin):
 def connect_start(client, user) -> str:
     """Continue on Conduit's pre-consent page for Jira: the redirect to Jira's consent page."""
     client.force_login(user)
-    response = client.post(reverse("tokens:connect", args=["jira_server"]),
-                           {"consent": "continue"})
+    response = client.get(reverse("tokens:connect", args=["jira_server"]),
+                          {"consent": "continue"})
     assert response.status_code == 302, response.content.decode()[:2000]
     return response["Location"]
 

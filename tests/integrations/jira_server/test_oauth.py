@@ -52,7 +52,7 @@ def test_the_connected_account_reads_jira_with_its_token(client, member, jira, j
 def test_connecting_before_the_application_link_exists_names_consumer_key_unknown(
         client, member, jira, jira_installed, connection):
     client.force_login(member)
-    response = client.post("/integrations/jira_server/connect", {"consent": "continue"})
+    response = client.get("/integrations/jira_server/connect", {"consent": "continue"})
     text = page_text(response)
     assert response.status_code in (400, 409, 502)
     assert "oauth_problem=consumer_key_unknown" in text

@@ -32,8 +32,12 @@ def trial_environment(local_dir: Path) -> dict[str, str]:
 
 
 class Trial:
-    def __init__(self, local_dir: Path) -> None:
-        self.port, self.asana_port, self.jira_port = free_port(), free_port(), free_port()
+    """`make run` in a subprocess on free ports (or `ports`: a restart keeps its addresses)."""
+
+    def __init__(self, local_dir: Path, ports: tuple[int, int, int] | None = None) -> None:
+        self.local_dir = local_dir
+        self.port, self.asana_port, self.jira_port = ports or (free_port(), free_port(),
+                                                               free_port())
         args = f"--port {self.port} --asana-port {self.asana_port} --jira-port {self.jira_port}"
         self.process = subprocess.Popen(
             ["make", "--no-print-directory", "run", f"TRIAL_ARGS={args}"],
@@ -71,14 +75,20 @@ class Trial:
     def logins(self) -> dict[str, str]:
         return dict(re.findall(r"^\s+(admin|member|support)\s+(\S+)", self.output, re.M))
 
-    def stop(self) -> None:
-        # What Ctrl-C does: SIGINT to the whole foreground process group.
+    @property
+    def ports(self) -> tuple[int, int, int]:
+        return self.port, self.asana_port, self.jira_port
+
+    def stop(self) -> str:
+        """What Ctrl-C does: SIGINT to the whole foreground process group. Returns what the
+        trial printed from then on."""
         os.killpg(self.process.pid, signal.SIGINT)
         try:
-            self.process.wait(timeout=30)
+            remaining, _ = self.process.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             raise
+        return remaining or ""
 
 
 def log_in(base: str, username: str, password: str) -> requests.Response:
@@ -105,6 +115,10 @@ def test_first_readme_command_starts_the_product_and_its_logins_work(tmp_path):
         logins = trial.logins()
         assert set(logins) == {"admin", "member", "support"}
         assert trial.url in trial.output
+        # The banner names both simulators and what to try first.
+        assert f"Asana  http://127.0.0.1:{trial.asana_port}/" in trial.output
+        assert f"Jira   http://127.0.0.1:{trial.jira_port}/" in trial.output
+        assert 'Try first: log in as member' in trial.output and '"Demo board"' in trial.output
         base = f"http://127.0.0.1:{trial.port}/"
         for username, password in logins.items():
             response = log_in(base, username, password)
@@ -122,4 +136,9 @@ def test_first_readme_command_starts_the_product_and_its_logins_work(tmp_path):
     try:
         assert again.logins() == logins
     finally:
-        again.stop()
+        said = again.stop()
+    # A normal Ctrl-C says nothing alarming: no traceback, no error, no make failure.
+    assert "Conduit stopped." in said
+    for alarming in ("Traceback", "Error", "make: ***", "KeyboardInterrupt"):
+        assert alarming not in said, said
+

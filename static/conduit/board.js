@@ -2,7 +2,7 @@
    form and the card edit dialog, all over the REST API v1. Loaded as a module from this origin:
    the page has no inline script (CSP script-src 'self'). */
 
-import { api } from "./board.api.js";
+import { api, query } from "./board.api.js";
 import { board, el, renderProblem, flash, busy } from "./board.ui.js";
 import { addPreview, upsertCard, webUrl } from "./board.cards.js";
 import { Picker } from "./board.picker.js";
@@ -10,6 +10,7 @@ import { CreateTask } from "./board.create.js";
 import { CardDialog } from "./board.dialog.js";
 
 const context = board();
+const PENDING_REQUEST = "Your install request is waiting for an admin's approval.";
 
 /* The paste box: "Unfurl" makes a link preview, "Add as card" imports the task. Whatever the
    answer, a refused link stays in the box so it can be fixed or tried again. */
@@ -65,6 +66,20 @@ function setUpPasteBox() {
   });
 }
 
+/* The import dialog's request buttons, as the API says now: a request made meanwhile from the
+   paste box is shown as waiting instead of offered again. */
+async function markPendingRequests() {
+  const answer = await api("GET", `integrations/${query({ team: context.teamId })}`);
+  if (!answer.ok) return;
+  for (const state of answer.data) {
+    const item = document.querySelector(`[data-testid="install-needed-${state.key}"]`);
+    const form = item && item.querySelector("form");
+    if (form && !state.installed && state.request_status === "pending") {
+      form.replaceWith(el("span", { class: "muted", text: PENDING_REQUEST }));
+    }
+  }
+}
+
 function setUpDialogs() {
   const openImport = document.getElementById("open-import");
   const openCreate = document.getElementById("open-create");
@@ -75,7 +90,10 @@ function setUpDialogs() {
   } else {
     // Nothing installed: the dialog offers the install requests instead of the picker.
     const dialog = document.getElementById("import-dialog");
-    openImport.addEventListener("click", () => dialog.showModal());
+    openImport.addEventListener("click", async () => {
+      dialog.showModal();
+      await markPendingRequests();
+    });
   }
   if (!openCreate.disabled) {
     const create = new CreateTask(context);

@@ -105,10 +105,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if settings.PRODUCTION:
             raise CommandError("The trial is for a laptop: unset DJANGO_ENV=production.")
+        # A `kill` stops the simulators and the web server too (run()'s finally), like Ctrl-C.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             self.run(options)
         except KeyboardInterrupt:
-            pass  # Ctrl-C while starting: nothing was left running (see run()'s finally)
+            pass  # Ctrl-C: run()'s finally has stopped what it started
         self.stdout.write("Conduit stopped. `make run` starts it again with the same data.")
 
     def run(self, options: dict) -> None:

@@ -126,3 +126,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_label or 'system'}"
+
+
+class PersonalSettings(models.Model):
+    """One person's own settings. A blank time zone means "the browser's"."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personal_settings"
+    )
+    time_zone = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "personal settings"
+        verbose_name_plural = "personal settings"
+
+    def __str__(self) -> str:
+        return f"Settings of {self.user}"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("integrations/", include("tokens.urls")),
+    path("settings/", include("approvals.urls")),
     path("api/v1/", include("cards.api_urls")),
     path("webhooks/", include("cards.webhook_urls")),
     path("webhooks/jira/", include("integrations.jira_server.urls")),

@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 
 from approvals.admin import TeamScopedAdmin
 from approvals.audit import client_ip
+from cards.templatetags.conduit_time import when_text
 from config.errors import ApplicationError
 from integrations.jira_server import checks, selectors, services
 from integrations.models import JiraIssueLink, JiraServerConnection
@@ -107,7 +108,7 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
     @admin.display(description="Jira webhook")
     def webhook(self, obj: JiraServerConnection) -> str:
         if obj.webhook_registered_at:
-            return f"registered {obj.webhook_registered_at:%Y-%m-%d %H:%M} (id {obj.webhook_id})"
+            return f"registered {when_text(obj.webhook_registered_at)} (id {obj.webhook_id})"
         return "not registered"
 
     @admin.display(description="Check report")

@@ -13,6 +13,7 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
 
 WHEN_FORMAT = r"j M Y, H:i \U\T\CO"
 NEVER = "—"
@@ -31,4 +32,9 @@ def when_text(value: datetime | None) -> str:
 
 @register.filter
 def when(value: datetime | None) -> str:
-    return when_text(value)
+    """`<time datetime="ISO 8601" data-when>` around when_text(): when.js rewrites it in the
+    browser's zone when the server did not know it yet (the first page, before its cookie)."""
+    if not value:
+        return NEVER
+    return format_html('<time datetime="{}" data-when>{}</time>', value.isoformat(),
+                       when_text(value))

@@ -8,14 +8,13 @@ import { api, query } from "./board.api.js";
 import { el, show, problemNode, flash, busy, connectHref } from "./board.ui.js";
 import { upsertCard, removeCard, webUrl } from "./board.cards.js";
 import { JiraIssues } from "./board.jira.js";
+import { formatWhen } from "./when.js";
 
 const NO_DETAILS = "—";
 
-function formatDate(value, withTime) {
-  if (!value) return NO_DETAILS;
-  const date = new Date(withTime || value.length > 10 ? value : `${value}T00:00:00`);
-  if (Number.isNaN(date.getTime())) return value;
-  return withTime ? date.toLocaleString() : date.toLocaleDateString();
+/* Conduit's one date format (when.js): date-times in the viewer's zone, due dates as days. */
+function formatDate(value) {
+  return value ? formatWhen(value) : NO_DETAILS;
 }
 
 function isDone(status) {
@@ -138,7 +137,7 @@ export class CardDialog {
       ? `${card.assignee_name}${card.assignee_email ? ` <${card.assignee_email}>` : ""}`
       : "Unassigned";
     document.getElementById("card-stored-assignee").textContent = assignee;
-    document.getElementById("card-stored-synced").textContent = formatDate(card.synced_at, true);
+    document.getElementById("card-stored-synced").textContent = formatDate(card.synced_at);
     const link = document.getElementById("card-open-link");
     const href = webUrl(card.url);
     if (href) link.setAttribute("href", href);
@@ -190,10 +189,10 @@ export class CardDialog {
     return el("div", {}, [
       el("dl", { class: "details-list" }, [
         row(provider === "jira_server" ? "Labels" : "Tags", "details-tags", tagNodes),
-        row("Due", "details-due", [formatDate(details.due_on || details.due_date, false)]),
+        row("Due", "details-due", [formatDate(details.due_on || details.due_date)]),
         row(projects.length > 1 ? "Projects" : "Project", "details-projects",
           [projects.map((project) => project.name).join(", ") || NO_DETAILS]),
-        row("Modified", "details-modified", [formatDate(details.modified_at || details.updated, true)]),
+        row("Modified", "details-modified", [formatDate(details.modified_at || details.updated)]),
       ]),
       el("h4", { text: "Attachments" }),
       attachmentList,

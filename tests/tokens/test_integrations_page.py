@@ -44,8 +44,9 @@ def test_connected_account_shows_who_since_last_used_and_scopes(client, asana_te
     asana = article(page, asana_team.team.pk, "asana")
     assert 'data-status="connected"' in asana
     assert f"<dt>Connected as</dt><dd>{account.provider_account_name}" in asana
-    assert f"<dt>Since</dt><dd>{when_text(account.created_at)}</dd>" in asana
-    assert f"<dt>Last used</dt><dd>{when_text(account.last_used_at)}</dd>" in asana
+    assert f"data-when>{when_text(account.created_at)}</time></dd>" in asana.split("Since", 1)[1]
+    assert f"data-when>{when_text(account.last_used_at)}</time></dd>" in asana.split(
+        "Last used", 1)[1]
     assert "<code>tasks:read</code> <code>tasks:write</code> <code>users:read</code>" in asana
     assert 'data-testid="disconnect"' in asana and 'data-testid="uninstall-for-me"' in asana
     assert "Deletes this account's tokens" in page  # the two actions explained

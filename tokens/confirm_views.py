@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from tokens import selectors
-from tokens.views import _integration_name, _no_team, _safe_next, _team
+from tokens.views import _integration_name, _next, _no_team, _team
 
 DISCONNECT_TITLE = "Disconnect your {integration} account?"
 DISCONNECT_CONSEQUENCES = (
@@ -37,7 +37,7 @@ def _confirm(request: HttpRequest, integration: str, *, title: str, consequences
     if team is None:
         return _no_team(request, name)
     account = selectors.account_get(user=request.user, team=team, integration=integration)
-    next_url = _safe_next(request, request.GET.get("next"))
+    next_url = _next(request)
     words = {"integration": name, "team": team.name}
     return render(request, "tokens/confirm.html", {
         "title": title.format(**words),

@@ -119,7 +119,7 @@ def test_callback_query_parameters_never_answer_a_server_error(browser, team):
           start_first=st.booleans())
     def get(integration: str, params: dict[str, str], start_first: bool) -> None:
         if start_first:  # a stored flow, so the state comparison itself is reached
-            browser.get("/integrations/asana/connect", {"team": team.pk})
+            browser.get("/integrations/asana/connect", {"team": team.pk, "consent": "continue"})
         path = f"/integrations/{quote(integration, safe='')}/callback"
         assert_no_server_error(browser.get(path, params), f"GET {path} {params!r}")
 

@@ -55,7 +55,7 @@ def test_no_jira_secret_is_logged_during_a_debug_connect(client, settings, jira_
                                       base="http://testserver")
 
     client.force_login(member)
-    started = client.get(reverse("tokens:connect", args=["jira_server"]))
+    started = client.get(reverse("tokens:connect", args=["jira_server"]), {"consent": "continue"})
     assert started.status_code == 302, started.content.decode()[:2000]
     request_token = dict(parse_qsl(urlsplit(started["Location"]).query))["oauth_token"]
     decision = submit_consent(jira_sandbox.base_url, started["Location"], user="alice",

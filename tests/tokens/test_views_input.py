@@ -77,7 +77,8 @@ def test_request_install_with_a_foreign_next_goes_to_the_integrations_page(asana
 @pytest.mark.parametrize("next_url", FOREIGN_NEXT)
 def test_connect_with_a_foreign_next_still_starts_the_flow(asana, asana_team, next_url):
     response = browser(asana_team.member).get(reverse("tokens:connect", args=["asana"]),
-                                              {"team": asana_team.team.pk, "next": next_url})
+                                              {"team": asana_team.team.pk, "next": next_url,
+                                               "consent": "continue"})
     assert response.status_code == 302
     assert response["Location"].startswith(asana.url("/"))
 

@@ -1,10 +1,18 @@
-"""The integration catalog: which integrations exist and which plans include them."""
+"""The integration catalog: which integrations exist and which plans include them.
+
+Derived from the provider registry (`CONDUIT_PROVIDERS`): each enabled provider's manifest gives
+its key, name and plans. `CATALOG` is read afresh on every access, so a settings override that
+enables a provider shows it at once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from django.db import models
+
+from integrations.providers import all_providers
 
 
 class Plan(models.TextChoices):
@@ -14,11 +22,6 @@ class Plan(models.TextChoices):
     ENTERPRISE = "enterprise", "Enterprise"
 
 
-class IntegrationKey(models.TextChoices):
-    ASANA = "asana", "Asana"
-    JIRA_SERVER = "jira_server", "Jira Server"
-
-
 @dataclass(frozen=True)
 class CatalogEntry:
     key: str
@@ -26,19 +29,33 @@ class CatalogEntry:
     plans: frozenset[str]
 
 
-CATALOG: dict[str, CatalogEntry] = {
-    IntegrationKey.ASANA: CatalogEntry(
-        key=IntegrationKey.ASANA,
-        name="Asana",
-        plans=frozenset({Plan.BUSINESS, Plan.ENTERPRISE}),
-    ),
-    IntegrationKey.JIRA_SERVER: CatalogEntry(
-        key=IntegrationKey.JIRA_SERVER,
-        name="Jira Server",
-        plans=frozenset({Plan.BUSINESS, Plan.ENTERPRISE}),
-    ),
-}
+def _entries() -> dict[str, CatalogEntry]:
+    known = set(Plan.values)
+    return {
+        provider.key: CatalogEntry(
+            key=provider.key, name=provider.name,
+            # A plan the manifest names but Conduit does not sell is ignored, not offered.
+            plans=frozenset(provider.manifest.plans) & known,
+        )
+        for provider in all_providers()
+    }
+
+
+class _Catalog(Mapping[str, CatalogEntry]):
+    """`CATALOG[key]`, `CATALOG.values()`, ...: the registry's providers as catalog entries."""
+
+    def __getitem__(self, key: str) -> CatalogEntry:
+        return _entries()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_entries())
+
+    def __len__(self) -> int:
+        return len(_entries())
+
+
+CATALOG: Mapping[str, CatalogEntry] = _Catalog()
 
 
 def catalog_entry(key: str) -> CatalogEntry | None:
-    return CATALOG.get(key)
+    return _entries().get(key)

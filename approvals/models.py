@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from approvals.catalog import IntegrationKey, Plan
+from approvals.catalog import Plan
+from integrations.providers import provider_name
 
 
 class Team(models.Model):
@@ -47,7 +48,9 @@ class Installation(models.Model):
     """An integration installed for a team; deleted when uninstalled for the team."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="installations")
-    integration = models.CharField(max_length=30, choices=IntegrationKey.choices)
+    # Any enabled provider's key: validated by services against the registry, not by choices,
+    # so a new provider needs no migration here.
+    integration = models.CharField(max_length=30)
     installed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -64,6 +67,10 @@ class Installation(models.Model):
     def __str__(self) -> str:
         return f"{self.get_integration_display()} for {self.team}"
 
+    def get_integration_display(self) -> str:
+        """The provider's display name (what `choices` gave before keys left the DB)."""
+        return provider_name(self.integration)
+
 
 class InstallRequest(models.Model):
     class Status(models.TextChoices):
@@ -73,7 +80,9 @@ class InstallRequest(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="install_requests")
-    integration = models.CharField(max_length=30, choices=IntegrationKey.choices)
+    # Any enabled provider's key: validated by services against the registry, not by choices,
+    # so a new provider needs no migration here.
+    integration = models.CharField(max_length=30)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="install_requests"
     )
@@ -102,6 +111,10 @@ class InstallRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_integration_display()} requested by {self.requested_by} for {self.team}"
+
+    def get_integration_display(self) -> str:
+        """The provider's display name (what `choices` gave before keys left the DB)."""
+        return provider_name(self.integration)
 
 
 class AuditEvent(models.Model):

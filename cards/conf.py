@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
+from config.app_settings import AppSettings
 
 DEFAULTS: dict[str, Any] = {
     # Public base URL of this Conduit (https://conduit.example.com) that providers POST webhooks
@@ -27,11 +27,4 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-class CardsSettings:
-    def __getattr__(self, name: str) -> Any:
-        if name not in DEFAULTS:
-            raise AttributeError(f"Invalid cards setting: {name}")
-        return getattr(settings, name, DEFAULTS[name])
-
-
-cards_settings = CardsSettings()
+cards_settings = AppSettings("cards", DEFAULTS)

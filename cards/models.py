@@ -11,7 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from approvals.catalog import IntegrationKey
+from integrations.providers import provider_name
 from tokens.fields import EncryptedTextField
 
 TITLE_MAX_LENGTH = 1024
@@ -38,7 +38,9 @@ class CardWidget(models.Model):
     """One ticket on one board: the stored fields of the unified ticket and how fresh they are."""
 
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="cards")
-    provider = models.CharField(max_length=30, choices=IntegrationKey.choices)
+    # Any enabled provider's key: validated by services against the registry, not by choices,
+    # so a new provider needs no migration here.
+    provider = models.CharField(max_length=30)
     external_id = models.CharField(max_length=255)
     url = models.URLField(max_length=URL_MAX_LENGTH)
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
@@ -68,6 +70,10 @@ class CardWidget(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_provider_display(self) -> str:
+        """The provider's display name (what `choices` gave before keys left the DB)."""
+        return provider_name(self.provider)
+
 
 class LinkPreview(models.Model):
     """A pasted link on a board: its title in clear, the link itself encrypted at rest."""
@@ -75,7 +81,9 @@ class LinkPreview(models.Model):
     # A UUID known before the first save: the reference's ciphertext is bound to the row's key.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="link_previews")
-    provider = models.CharField(max_length=30, choices=IntegrationKey.choices)
+    # Any enabled provider's key: validated by services against the registry, not by choices,
+    # so a new provider needs no migration here.
+    provider = models.CharField(max_length=30)
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     reference = EncryptedTextField(null=True)  # the pasted URL
     created_by = models.ForeignKey(
@@ -89,6 +97,10 @@ class LinkPreview(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_provider_display(self) -> str:
+        """The provider's display name (what `choices` gave before keys left the DB)."""
+        return provider_name(self.provider)
 
 
 class WebhookSubscription(models.Model):
@@ -107,7 +119,9 @@ class WebhookSubscription(models.Model):
     team = models.ForeignKey(
         "approvals.Team", on_delete=models.CASCADE, related_name="webhook_subscriptions"
     )
-    integration = models.CharField(max_length=30, choices=IntegrationKey.choices)
+    # Any enabled provider's key: validated by services against the registry, not by choices,
+    # so a new provider needs no migration here.
+    integration = models.CharField(max_length=30)
     container_id = models.CharField(max_length=255)
     subscribed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
@@ -131,3 +145,7 @@ class WebhookSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_integration_display()} webhook on {self.container_id} for {self.team}"
+
+    def get_integration_display(self) -> str:
+        """The provider's display name (what `choices` gave before keys left the DB)."""
+        return provider_name(self.integration)

@@ -1,24 +1,16 @@
-"""The integrations app's options, with their defaults, as one settings object.
+"""The integrations app's own options (the egress guard's), as one settings object.
 
-Shaped like django-oauth-toolkit's `oauth2_settings`: code reads `integration_settings.NAME`,
-the value comes from `django.conf.settings` when set there (config/settings.py reads the
-environment) and from `DEFAULTS` otherwise. Nothing is cached, so `override_settings` in tests
-takes effect at once.
+Code reads `integration_settings.NAME` (config.app_settings). Each provider package declares
+its own options in its manifest (integrations/asana/conf.py, integrations/jira_server/conf.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
+from config.app_settings import AppSettings
 
 DEFAULTS: dict[str, Any] = {
-    # Providers: the hosts of these URLs are the egress guard's provider hosts.
-    "ASANA_API_URL": "https://app.asana.com/api/1.0",
-    "ASANA_APP_URL": "https://app.asana.com",  # host of task links: parsed, never fetched
-    "ASANA_OAUTH_URL": "https://app.asana.com/-/",
-    "ASANA_CLIENT_ID": "",
-    "ASANA_CLIENT_SECRET": "",
     # Egress guard (integrations/egress/).
     "EGRESS_ALLOWED_HOSTS": [],  # extra hosts; "*.example.com" allows subdomains only
     "EGRESS_ALLOW_LOOPBACK": False,  # sandbox and tests only: plain http to 127.0.0.1 / ::1
@@ -29,16 +21,4 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-class IntegrationSettings:
-    """Attribute access to the options in `DEFAULTS`; an unknown name is an AttributeError."""
-
-    def __init__(self, defaults: dict[str, Any] | None = None) -> None:
-        self.defaults = defaults or DEFAULTS
-
-    def __getattr__(self, name: str) -> Any:
-        if name not in self.defaults:
-            raise AttributeError(f"Invalid integrations setting: {name}")
-        return getattr(settings, name, self.defaults[name])
-
-
-integration_settings = IntegrationSettings()
+integration_settings = AppSettings("integrations", DEFAULTS)

@@ -139,3 +139,18 @@ def error_from_exception(error: requests.RequestException, *, provider: str) -> 
         PROVIDER_UNREACHABLE.format(provider=provider, reason=type(error).__name__),
         provider=provider,
     )
+
+
+class WebhookRefused(Exception):
+    """A webhook delivery the provider package would not accept (bad signature, unknown id, a
+    handshake the subscription does not wait for, a body that is not the provider's).
+
+    `code` is stable for the error envelope, `status` the HTTP status to answer with; the
+    message never repeats the delivery's headers or body.
+    """
+
+    def __init__(self, message: str, *, code: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status

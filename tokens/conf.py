@@ -1,16 +1,15 @@
-"""The tokens app's options, with their defaults, as one settings object.
+"""The tokens app's options, with their defaults, as one settings object (config.app_settings).
 
-Shaped like `integrations.conf.integration_settings`: `token_settings.NAME` reads
-`django.conf.settings.NAME` when set (config/settings.py reads TOKEN_RETENTION_DAYS and
-TOKEN_REFRESH_WINDOW_SECONDS from the environment) and `DEFAULTS[NAME]` otherwise. Nothing is
-cached, so `override_settings` in tests takes effect at once.
+`token_settings.NAME` reads `django.conf.settings.NAME` when set (config/settings.py reads
+TOKEN_RETENTION_DAYS and TOKEN_REFRESH_WINDOW_SECONDS from the environment) and `DEFAULTS[NAME]`
+otherwise; nothing is cached, so `override_settings` in tests takes effect at once.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
+from config.app_settings import AppSettings
 
 DEFAULTS: dict[str, Any] = {
     # Retention: credentials unused for this many days are deleted; the user reconnects.
@@ -36,16 +35,4 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-class TokenSettings:
-    """Attribute access to the options in `DEFAULTS`; an unknown name is an AttributeError."""
-
-    def __init__(self, defaults: dict[str, Any] | None = None) -> None:
-        self.defaults = defaults or DEFAULTS
-
-    def __getattr__(self, name: str) -> Any:
-        if name not in self.defaults:
-            raise AttributeError(f"Invalid tokens setting: {name}")
-        return getattr(settings, name, self.defaults[name])
-
-
-token_settings = TokenSettings()
+token_settings = AppSettings("tokens", DEFAULTS)

@@ -36,7 +36,7 @@ FLOW_PROVIDER_UNAVAILABLE = (
     "again in a moment."
 )
 TOKEN_STORE_BUSY = "Conduit is busy renewing this connection. Try again in a moment."
-JIRA_NOT_SET_UP = "Jira Server is not set up for this team"
+INTEGRATION_NOT_SET_UP = "{integration} is not set up for this team"
 NO_TEAM = "You are not a member of any team yet: ask a team admin to add you."
 INSTALL_REQUESTED = (
     "{integration} is not installed for {team}. Your request to install it was sent to the "

@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from approvals.catalog import IntegrationKey
+from integrations.providers import provider_name
 from tokens.fields import EncryptedTextField
 
 
@@ -25,7 +25,9 @@ class ConnectedAccount(models.Model):
     team = models.ForeignKey(
         "approvals.Team", on_delete=models.CASCADE, related_name="connected_accounts"
     )
-    integration = models.CharField(max_length=30, choices=IntegrationKey.choices)
+    # Any enabled provider's key: validated by services against the registry, not by choices,
+    # so a new provider needs no migration here.
+    integration = models.CharField(max_length=30)
     provider_account_id = models.CharField(max_length=255, blank=True)
     provider_account_name = models.CharField(max_length=255, blank=True)
     provider_account_email = models.CharField(max_length=255, blank=True)
@@ -57,6 +59,10 @@ class ConnectedAccount(models.Model):
     def __str__(self) -> str:
         return f"{self.get_integration_display()} account of {self.user} in {self.team}"
 
+    def get_integration_display(self) -> str:
+        """The provider's display name (what `choices` gave before keys left the DB)."""
+        return provider_name(self.integration)
+
     @property
     def has_credentials(self) -> bool:
         """Whether an access token is stored, without decrypting it (lists ask this per row)."""
@@ -76,7 +82,9 @@ class ProviderRevocation(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    integration = models.CharField(max_length=30, choices=IntegrationKey.choices)
+    # Any enabled provider's key: validated by services against the registry, not by choices,
+    # so a new provider needs no migration here.
+    integration = models.CharField(max_length=30)
     team = models.ForeignKey(
         "approvals.Team", on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -93,3 +101,7 @@ class ProviderRevocation(models.Model):
 
     def __str__(self) -> str:
         return f"Revocation of {self.account_label or 'an account'} at {self.integration}"
+
+    def get_integration_display(self) -> str:
+        """The provider's display name (what `choices` gave before keys left the DB)."""
+        return provider_name(self.integration)

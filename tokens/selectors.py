@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from importlib import import_module
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
@@ -28,23 +26,6 @@ def account_get(*, user: AbstractBaseUser, team: Team, integration: str) -> Conn
 def connect_url(integration: str) -> str:
     """Where a browser starts (or restarts) connecting the integration."""
     return reverse("tokens:connect", args=[integration])
-
-
-def server_context(*, team: Team | None, integration: str) -> Any:
-    """What a provider call needs about the team's server (Jira Server), or None.
-
-    Read from `integrations.jira_server.selectors.server_context(team)` when that module
-    exists; None for providers without a per-team server and for teams without one.
-    """
-    if integration != "jira_server" or team is None:
-        return None
-    try:
-        module = import_module("integrations.jira_server.selectors")
-    except ModuleNotFoundError as error:
-        if error.name not in ("integrations.jira_server", "integrations.jira_server.selectors"):
-            raise
-        return None
-    return module.server_context(team)
 
 
 def accounts_expiring(*, within_seconds: int, limit: int) -> list:

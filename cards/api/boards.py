@@ -7,13 +7,13 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from approvals.catalog import IntegrationKey
 from cards import services
 from cards.api.base import ConduitApi, InstallRequestedOutput
 from cards.api.integrations import TEAM_PARAMETER
 from cards.api.serializers import CardOutputSerializer
 from cards.models import TITLE_MAX_LENGTH, URL_MAX_LENGTH, Board, LinkPreview
 from cards.selectors import board_get, boards_of_team, cards_of_board
+from integrations.providers import is_provider, provider_keys
 
 
 class BoardOutputSerializer(serializers.ModelSerializer):
@@ -73,10 +73,8 @@ class BoardCardsApi(ConduitApi):
         create = CreateSerializer(required=False)
 
         def validate_integration(self, value: str) -> str:
-            if value not in IntegrationKey.values:
-                raise serializers.ValidationError(
-                    f"One of: {', '.join(IntegrationKey.values)}."
-                )
+            if not is_provider(value):
+                raise serializers.ValidationError(f"One of: {', '.join(provider_keys())}.")
             return value
 
         def validate(self, attrs: dict) -> dict:

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from integrations.asana.conf import asana_settings
 from integrations.base_client import BaseClient
-from integrations.conf import integration_settings
 from integrations.egress import guarded_session
 from integrations.errors import ApiError
 
@@ -71,7 +71,7 @@ class AsanaClient(BaseClient):
 
     def __init__(self, access_token: str, *, session: requests.Session | None = None) -> None:
         super().__init__(
-            base_url=str(integration_settings.ASANA_API_URL),
+            base_url=str(asana_settings.ASANA_API_URL),
             headers={"Authorization": f"Bearer {access_token}"},
             session=session,
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from integrations.conf import integration_settings
+from integrations.asana.conf import asana_settings
 from integrations.providers import LinkRef
 
 PROVIDER_KEY = "asana"
@@ -28,7 +28,7 @@ _V1_TASK = re.compile(rf"^/1/(?P<workspace>{_GID})/task/(?P<task>{_GID})(?:/f)?/
 
 def app_origin() -> tuple[str, str]:
     """(scheme, host[:port]) of ASANA_APP_URL, lower case."""
-    parts = urlsplit(str(integration_settings.ASANA_APP_URL))
+    parts = urlsplit(str(asana_settings.ASANA_APP_URL))
     return parts.scheme.lower(), parts.netloc.lower()
 
 

@@ -23,8 +23,8 @@ import requests
 from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from requests_oauthlib import OAuth2Session
 
+from integrations.asana.conf import asana_settings
 from integrations.asana.oauth_transport import loopback_transport
-from integrations.conf import integration_settings
 from integrations.egress import guarded_session
 from integrations.errors import ApiError, OAuthError, error_from_exception
 from integrations.providers import AuthorizationStart, TokenSet
@@ -59,7 +59,7 @@ MALFORMED_TOKEN_ANSWER = "Asana's token answer could not be read."
 
 def endpoint(path: str) -> str:
     """An OAuth endpoint under ASANA_OAUTH_URL (which ends with "/-/")."""
-    base = str(integration_settings.ASANA_OAUTH_URL)
+    base = str(asana_settings.ASANA_OAUTH_URL)
     return urljoin(base if base.endswith("/") else base + "/", path)
 
 
@@ -68,7 +68,7 @@ def _session(*, redirect_uri: str | None = None, scope: list[str] | None = None)
     # answer's and raise on a difference; the granted scopes are read from the answer instead.
     session = guarded_session(
         session_class=OAuth2Session,
-        client_id=integration_settings.ASANA_CLIENT_ID,
+        client_id=asana_settings.ASANA_CLIENT_ID,
         redirect_uri=redirect_uri,
         scope=scope,
     )
@@ -79,7 +79,7 @@ def _session(*, redirect_uri: str | None = None, scope: list[str] | None = None)
 
 def authorization_start(*, redirect_uri: str) -> AuthorizationStart:
     """The consent URL (with state and an S256 code challenge) and what the callback needs."""
-    client = WebApplicationClient(integration_settings.ASANA_CLIENT_ID)
+    client = WebApplicationClient(asana_settings.ASANA_CLIENT_ID)
     verifier = client.create_code_verifier(CODE_VERIFIER_LENGTH)
     challenge = client.create_code_challenge(verifier, "S256")
     state = secrets.token_urlsafe(32)
@@ -118,7 +118,7 @@ def authorization_finish(
             endpoint(TOKEN_PATH),
             code=code,
             include_client_id=True,
-            client_secret=integration_settings.ASANA_CLIENT_SECRET,
+            client_secret=asana_settings.ASANA_CLIENT_SECRET,
             code_verifier=start.verifier,
             timeout=TIMEOUT,
         )
@@ -143,8 +143,8 @@ def refresh(*, refresh_token: str) -> TokenSet:
         lambda: session.refresh_token(
             endpoint(TOKEN_PATH),
             refresh_token=refresh_token,
-            client_id=integration_settings.ASANA_CLIENT_ID,
-            client_secret=integration_settings.ASANA_CLIENT_SECRET,
+            client_id=asana_settings.ASANA_CLIENT_ID,
+            client_secret=asana_settings.ASANA_CLIENT_SECRET,
             timeout=TIMEOUT,
         )
     )
@@ -161,8 +161,8 @@ def revoke(*, token: str) -> None:
     """
     session = guarded_session()
     form = {
-        "client_id": integration_settings.ASANA_CLIENT_ID,
-        "client_secret": integration_settings.ASANA_CLIENT_SECRET,
+        "client_id": asana_settings.ASANA_CLIENT_ID,
+        "client_secret": asana_settings.ASANA_CLIENT_SECRET,
         "token": token,
     }
     try:

@@ -1,7 +1,8 @@
-"""The Asana provider: the `Provider` protocol over this package's oauth, client and mapping.
+"""The Asana provider: its manifest and the capabilities over this package's oauth, client and
+mapping.
 
-Registered at import (integrations.providers loads it on first use). Everything outside
-integrations/asana/ talks to Asana through this object only; it returns unified values
+Loaded by the registry from `CONDUIT_PROVIDERS` ("integrations.asana"). Everything outside
+integrations/asana/ talks to Asana through `provider` only; it returns unified values
 (`Ticket`, `Page`, `TokenSet`, plain dicts) and raises `integrations.errors` types.
 """
 
@@ -12,19 +13,34 @@ from urllib.parse import unquote, urlsplit
 
 from integrations.asana import links, oauth
 from integrations.asana.client import PAGE_LIMIT, AsanaClient
+from integrations.asana.conf import asana_settings
 from integrations.asana.mapping import attachment_summary, ticket_from_task
 from integrations.errors import ApiError, ApiNotFound
 from integrations.providers import (
+    Attachments,
+    AuthKind,
     AuthorizationStart,
+    Browsing,
+    Connection,
     Credentials,
+    LinkParsing,
     LinkRef,
     NewTicket,
     Page,
+    ProviderManifest,
+    Revocation,
+    SandboxSpec,
+    TeamRef,
     Ticket,
     TicketChanges,
+    TicketCreate,
+    TicketRead,
+    TicketSearch,
+    TicketUpdate,
     TokenSet,
-    register_provider,
+    WebhookSubscriptions,
 )
+from integrations.providers.hosts import hosts_of
 
 PAYMENT_REQUIRED = 402  # Asana's search is for premium workspaces only
 SEARCH_SCAN_PAGES = 5  # without search, at most this many pages of a project are filtered
@@ -32,9 +48,42 @@ ATTACHMENT_NOT_DOWNLOADABLE = "This attachment is a link to {host}, not a file h
 NEW_TICKET_EXTRAS = ("assignee", "due_on")  # what `NewTicket.extra` may set besides a section
 
 
+def _egress_hosts() -> set[str]:
+    """The API and OAuth hosts (task links on ASANA_APP_URL are parsed, never fetched)."""
+    return hosts_of(asana_settings.ASANA_API_URL, asana_settings.ASANA_OAUTH_URL)
+
+
+def _sandbox_environment(base_url: str) -> dict[str, str]:
+    return {"ASANA_API_URL": f"{base_url}/api/1.0", "ASANA_OAUTH_URL": f"{base_url}/-/"}
+
+
+MANIFEST = ProviderManifest(
+    key="asana",
+    name="Asana",
+    plans=frozenset({"business", "enterprise"}),
+    auth_kind=AuthKind.OAUTH2,
+    capabilities=frozenset({
+        LinkParsing, TicketRead, Browsing, TicketSearch, TicketCreate, TicketUpdate,
+        Attachments, WebhookSubscriptions, Revocation,
+    }),
+    settings=asana_settings,
+    egress_hosts=_egress_hosts,
+    sandbox=SandboxSpec(
+        name="asana", simulator="integrations.sandbox.asana.app:AsanaSandbox",
+        default_port=8101, environment=_sandbox_environment,
+        options=lambda base_url: [f"app_url={base_url}"],
+    ),
+)
+
+
 class AsanaProvider:
     key = "asana"
     name = "Asana"
+    manifest = MANIFEST
+
+    def connection_for(self, team: TeamRef | None) -> Connection | None:
+        """Asana needs nothing per team: each user's token is all a call needs."""
+        return None
 
     def client(self, credentials: Credentials) -> AsanaClient:
         return AsanaClient(credentials.access_token)
@@ -44,7 +93,9 @@ class AsanaProvider:
         return links.parse_link(url)
 
     # -- OAuth 2.0 (https://developers.asana.com/docs/oauth) -----------------------------------
-    def authorization_start(self, *, redirect_uri: str, server: Any = None) -> AuthorizationStart:
+    def authorization_start(
+        self, *, redirect_uri: str, connection: Connection | None = None
+    ) -> AuthorizationStart:
         return oauth.authorization_start(redirect_uri=redirect_uri)
 
     def authorization_finish(
@@ -53,14 +104,14 @@ class AsanaProvider:
         params: dict[str, str],
         start: AuthorizationStart,
         redirect_uri: str,
-        server: Any = None,
+        connection: Connection | None = None,
     ) -> TokenSet:
         return oauth.authorization_finish(params=params, start=start, redirect_uri=redirect_uri)
 
     def refresh(self, *, refresh_token: str) -> TokenSet:
         return oauth.refresh(refresh_token=refresh_token)
 
-    def revoke(self, *, token: str, server: Any = None) -> None:
+    def revoke(self, *, token: str, connection: Connection | None = None) -> None:
         oauth.revoke(token=token)
 
     # -- tickets -------------------------------------------------------------------------------
@@ -199,4 +250,5 @@ class AsanaProvider:
             pass
 
 
-asana_provider = register_provider(AsanaProvider())
+provider = AsanaProvider()
+asana_provider = provider  # the name tests and older callers import

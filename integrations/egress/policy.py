@@ -18,6 +18,7 @@ from urllib3.util.connection import allowed_gai_family
 
 from integrations.conf import integration_settings
 from integrations.egress.addresses import IPAddress, address_refusal, display
+from integrations.providers.registry import all_providers
 
 logger = logging.getLogger("integrations.egress")
 
@@ -84,9 +85,14 @@ def normalize_host(entry: str) -> str:
 
 
 def provider_hosts() -> set[str]:
-    """The hosts of the provider URLs in settings (Asana API and OAuth)."""
-    urls = (integration_settings.ASANA_API_URL, integration_settings.ASANA_OAUTH_URL)
-    return {normalize_host(url) for url in urls if url}
+    """The hosts every enabled provider's manifest derives from its own settings (Asana's API
+    and OAuth URLs); per-team hosts (a Jira server) come from the caller's connection."""
+    return {
+        normalize_host(str(host))
+        for provider in all_providers()
+        for host in provider.manifest.egress_hosts()
+        if host
+    }
 
 
 def allowed_hosts(extra: Iterable[str] = ()) -> set[str]:

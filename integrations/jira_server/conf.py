@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
+from config.app_settings import AppSettings
 
 DEFAULTS: dict[str, Any] = {
     "CONDUIT_PUBLIC_URL": "",
@@ -18,11 +18,4 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-class JiraServerSettings:
-    def __getattr__(self, name: str) -> Any:
-        if name not in DEFAULTS:
-            raise AttributeError(f"Invalid Jira Server setting: {name}")
-        return getattr(settings, name, DEFAULTS[name])
-
-
-jira_server_settings = JiraServerSettings()
+jira_server_settings = AppSettings("Jira Server", DEFAULTS)

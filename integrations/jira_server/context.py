@@ -1,4 +1,4 @@
-"""What a Jira call needs about the team's server, as a plain value (no ORM in provider code)."""
+"""The team's Jira server as a plain value: the `Connection` of integrations.providers."""
 
 from __future__ import annotations
 
@@ -19,6 +19,15 @@ class ServerContext:
     def host(self) -> str:
         """The host the egress guard allows for calls to this server."""
         return urlsplit(self.base_url).hostname or ""
+
+    @property
+    def site(self) -> str:
+        """The normalised base URL: a pasted link's `LinkRef.site` must equal it."""
+        return self.base_url
+
+    @property
+    def egress_hosts(self) -> frozenset[str]:
+        return frozenset({self.host} - {""})
 
     def __repr__(self) -> str:  # never the private key, in a log line or an error report
         return f"ServerContext(base_url={self.base_url!r}, consumer_key={self.consumer_key!r})"

@@ -77,7 +77,7 @@ def linked_issue_form(*, card: CardWidget, acting_user: AbstractBaseUser,
     account = account_for(user=acting_user, team=team, integration=JIRA)
     jira = provider_for(JIRA)
     form = provider_call(account=account, integration=JIRA,
-                         call=lambda c: jira.create_form(c, project_key=project_key))
+                         call=lambda c: jira.create_form(c, container_id=project_key))
     links = selectors.issue_links_for_tasks(team=team, task_gids=[card.external_id])
     return {**form, "title": card.title, "description": card.description,
             "linked_issues": [selectors.issue_link_json(link)

@@ -1,10 +1,11 @@
-"""The Jira Server provider: the `Provider` protocol over this package's oauth, client and mapping.
+"""The Jira Server provider: its manifest and the capabilities over this package's oauth,
+client and mapping.
 
-Registered at import as "jira_server". Every call takes `Credentials` whose `server` is the
-team's `ServerContext` (tokens builds it with `selectors.server_context(team)`); nothing here
-reads or writes the database, except `parse_link`, which asks `selectors` whether a pasted
-`/browse/KEY` link's base URL is a registered Jira server (a link to any other host is not a
-Jira Server link Conduit can fetch).
+Loaded by the registry from `CONDUIT_PROVIDERS` ("integrations.jira_server"). Every call takes
+`Credentials` whose `connection` is the team's `ServerContext`, which `connection_for(team)`
+reads (the one place here that reads the database). `parse_link` is pure: it reads any
+`{base}/browse/KEY` link and says which server it names in `LinkRef.site`; only a team whose
+registered server is that site can fetch it.
 """
 
 from __future__ import annotations
@@ -15,19 +16,34 @@ from typing import Any, TypeVar
 from integrations.errors import ApiInvalid, ApiNotFound, OAuthError
 from integrations.jira_server import mapping, oauth
 from integrations.jira_server.client import JiraClient
+from integrations.jira_server.conf import jira_server_settings
 from integrations.jira_server.context import ServerContext
 from integrations.jira_server.errors import CURSOR_INVALID, CursorInvalid
 from integrations.jira_server.links import issue_url, parse_browse_url, project_key_of
 from integrations.providers import (
+    Attachments,
+    AttachmentUpload,
+    AuthKind,
     AuthorizationStart,
+    Browsing,
+    Connection,
     Credentials,
+    LinkParsing,
     LinkRef,
+    LinkTarget,
     NewTicket,
     Page,
+    ProviderManifest,
+    SandboxSpec,
+    TeamRef,
     Ticket,
     TicketChanges,
+    TicketCreate,
+    TicketRead,
+    TicketSearch,
+    TicketUpdate,
     TokenSet,
-    register_provider,
+    WebhookSubscriptions,
 )
 
 T = TypeVar("T")
@@ -61,6 +77,25 @@ def _start_at(cursor: str | None) -> int:
     return int(text)
 
 
+MANIFEST = ProviderManifest(
+    key="jira_server",
+    name="Jira Server",
+    plans=frozenset({"business", "enterprise"}),
+    auth_kind=AuthKind.OAUTH1,
+    # No Revocation: Jira Server has no revocation endpoint for OAuth 1.0a consumers (users
+    # revoke in Profile > Tools > View OAuth Access Tokens); deleting the tokens is all there is.
+    capabilities=frozenset({
+        LinkParsing, TicketRead, Browsing, TicketSearch, TicketCreate, TicketUpdate,
+        Attachments, AttachmentUpload, WebhookSubscriptions, LinkTarget,
+    }),
+    settings=jira_server_settings,
+    # No fixed host: each team's server is allowed through its connection's egress_hosts.
+    needs_connection=True,
+    sandbox=SandboxSpec(name="jira", simulator="integrations.sandbox.jira.app:JiraSandbox",
+                        default_port=8102),
+)
+
+
 def _server(server: Any) -> ServerContext:
     if not isinstance(server, ServerContext):
         raise OAuthError(NOT_SET_UP, error="not_set_up", provider=oauth.PROVIDER)
@@ -68,7 +103,7 @@ def _server(server: Any) -> ServerContext:
 
 
 def with_client(credentials: Credentials, call: Callable[[JiraClient], T]) -> T:
-    server = _server(credentials.server)
+    server = _server(credentials.connection)
     client = JiraClient(server=server, access_token=credentials.access_token,
                         token_secret=credentials.token_secret or "")
     try:
@@ -80,39 +115,41 @@ def with_client(credentials: Credentials, call: Callable[[JiraClient], T]) -> T:
 class JiraServerProvider:
     key = "jira_server"
     name = "Jira Server"
+    manifest = MANIFEST
+
+    def connection_for(self, team: TeamRef | None) -> ServerContext | None:
+        """The team's registered server with its signing key, or None when it has none."""
+        from integrations.jira_server.selectors import server_context
+
+        return server_context(team)
 
     # -- links ---------------------------------------------------------------------------------
     def parse_link(self, url: str) -> LinkRef | None:
+        """`{base}/browse/KEY` on any http(s) server; `site` is the normalised base URL."""
         parsed = parse_browse_url(url)
         if parsed is None:
             return None
         base_url, key = parsed
-        from integrations.jira_server.selectors import base_url_registered
-
-        if not base_url_registered(base_url):
-            return None
         return LinkRef(provider=self.key, external_id=key, url=issue_url(base_url, key),
-                       container_id=project_key_of(key))
+                       container_id=project_key_of(key), site=base_url)
 
     # -- OAuth 1.0a ----------------------------------------------------------------------------
-    def authorization_start(self, *, redirect_uri: str, server: Any = None) -> AuthorizationStart:
-        return oauth.authorization_start(redirect_uri=redirect_uri, server=_server(server))
+    def authorization_start(
+        self, *, redirect_uri: str, connection: Connection | None = None
+    ) -> AuthorizationStart:
+        return oauth.authorization_start(redirect_uri=redirect_uri, server=_server(connection))
 
     def authorization_finish(self, *, params: dict[str, str], start: AuthorizationStart,
-                             redirect_uri: str, server: Any = None) -> TokenSet:
+                             redirect_uri: str, connection: Connection | None = None) -> TokenSet:
         return oauth.authorization_finish(params=params, start=start, redirect_uri=redirect_uri,
-                                          server=_server(server))
+                                          server=_server(connection))
 
     def refresh(self, *, refresh_token: str) -> TokenSet:
         raise oauth.JiraOAuthError(NO_REFRESH, error="token_expired", audience=oauth.USER)
 
-    def revoke(self, *, token: str, server: Any = None) -> None:
-        """Jira Server has no revocation endpoint for OAuth 1.0a consumers (users revoke in
-        Profile > Tools > View OAuth Access Tokens): deleting the credentials is all there is."""
-
     # -- tickets -------------------------------------------------------------------------------
     def fetch_ticket(self, credentials: Credentials, external_id: str) -> Ticket:
-        server = _server(credentials.server)
+        server = _server(credentials.connection)
         issue = with_client(credentials, lambda c: c.issue_get(external_id, fields=ISSUE_FIELDS))
         return mapping.issue_to_ticket(issue, base_url=server.base_url)
 
@@ -123,7 +160,7 @@ class JiraServerProvider:
         under `ORDER BY updated` an issue edited while pages are read jumps onto a page already
         read. A deletion can still shift later issues back by one; callers that need every
         wanted issue fetch the ones still missing by key (`fetch_tickets`)."""
-        server = _server(credentials.server)
+        server = _server(credentials.connection)
         start_at = _start_at(cursor)
         jql = f"project = {_jql_string(container_id)}"
         if query:
@@ -140,7 +177,7 @@ class JiraServerProvider:
     def fetch_tickets(self, credentials: Credentials, external_ids: list[str]) -> list[Ticket]:
         """The issues among `external_ids` that exist and the user may see, in few calls
         (`key in (...)`, FETCH_CHUNK keys per search); the others are simply absent."""
-        server = _server(credentials.server)
+        server = _server(credentials.connection)
         tickets: list[Ticket] = []
         for first in range(0, len(external_ids), FETCH_CHUNK):
             chunk = external_ids[first:first + FETCH_CHUNK]
@@ -154,7 +191,7 @@ class JiraServerProvider:
     def create_ticket(self, credentials: Credentials, new: NewTicket) -> Ticket:
         """Create in project `new.container_id`; `extra` may give `issue_type` (id or name) and
         `fields` (values of the required fields the create form lists)."""
-        server = _server(credentials.server)
+        server = _server(credentials.connection)
 
         def create(client: JiraClient) -> dict[str, Any]:
             issuetype = self._issue_type(client, new.container_id, new.extra.get("issue_type"))
@@ -209,7 +246,7 @@ class JiraServerProvider:
     # -- picker --------------------------------------------------------------------------------
     def list_workspaces(self, credentials: Credentials) -> list[dict[str, str]]:
         """One "workspace": the team's Jira server."""
-        server = _server(credentials.server)
+        server = _server(credentials.connection)
         return [{"id": server.base_url, "name": server.base_url}]
 
     def list_containers(self, credentials: Credentials, *, workspace_id: str = "") -> list[dict]:
@@ -218,18 +255,18 @@ class JiraServerProvider:
 
     def search_tickets(self, credentials: Credentials, *, workspace_id: str = "",
                        query: str) -> Page:
-        server = _server(credentials.server)
+        server = _server(credentials.connection)
         answer = with_client(credentials, lambda c: c.search(
             jql=f"text ~ {_jql_string(query)} ORDER BY updated DESC", max_results=50))
         return Page(items=[mapping.issue_to_ticket(i, base_url=server.base_url)
                            for i in answer.get("issues") or []])
 
     # -- linked issues -------------------------------------------------------------------------
-    def create_form(self, credentials: Credentials, *, project_key: str = "") -> dict[str, Any]:
-        """Projects and issue types the user can create in; with `project_key`, the fields of
-        each of its issue types that the user must fill in."""
+    def create_form(self, credentials: Credentials, *, container_id: str = "") -> dict[str, Any]:
+        """Projects and issue types the user can create in; with `container_id` (a project
+        key), the fields of each of its issue types that the user must fill in."""
         return with_client(credentials, lambda c: self._form(
-            c, project_key=project_key, with_fields=bool(project_key)))
+            c, project_key=container_id, with_fields=bool(container_id)))
 
     def _form(self, client: JiraClient, *, project_key: str, with_fields: bool) -> dict[str, Any]:
         try:
@@ -301,4 +338,5 @@ class JiraServerProvider:
             pass  # already gone
 
 
-jira_server_provider = register_provider(JiraServerProvider())
+provider = JiraServerProvider()
+jira_server_provider = provider  # the name tests and older callers import

@@ -1,9 +1,8 @@
-"""The provider protocol and registry: the one way code outside a provider package talks to it.
+"""The plain values that cross the provider boundary, in both directions.
 
-`tokens`, `cards` and `approvals` call `get_provider(key)` and the methods below; they never
-import a provider's client. Adding Jira Cloud or Linear is one new package that registers a
-`Provider`. Providers never touch the ORM: they take plain values (`Credentials`) and return
-plain values (`TokenSet`, `Ticket`, `LinkRef`, `Page`), and raise `integrations.errors` types.
+Providers take these (`Credentials`, `NewTicket`, `TicketChanges`) and return these (`Ticket`,
+`LinkRef`, `Page`, `TokenSet`, `AuthorizationStart`, webhook answers); none holds an ORM object,
+and none shows a secret in its repr.
 """
 
 from __future__ import annotations
@@ -66,6 +65,10 @@ class LinkRef:
     external_id: str
     url: str
     container_id: str = ""  # project gid / project key when the link says it
+    # The tool instance the link points at, for providers whose teams each have their own
+    # (Jira Server: the normalised base URL); "" for one global site (Asana). Only a team whose
+    # connection has this `site` can fetch the ticket.
+    site: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,13 +96,30 @@ class TokenSet:
         return f"TokenSet(account_id={self.account_id!r}, expires_at={self.expires_at!r})"
 
 
+@runtime_checkable
+class Connection(Protocol):
+    """Per-team provider state a call needs, as a plain value (Jira: the team's server, its
+    consumer key and private key). `Provider.connection_for(team)` builds it; providers whose
+    calls need nothing per team (Asana) have none."""
+
+    @property
+    def site(self) -> str:
+        """The tool instance this connection reaches (compared with `LinkRef.site`)."""
+        ...
+
+    @property
+    def egress_hosts(self) -> frozenset[str]:
+        """The hosts calls over this connection may reach, besides the manifest's own."""
+        ...
+
+
 @dataclass(frozen=True)
 class Credentials:
-    """What a provider call needs from a connected account (and, for Jira, its server)."""
+    """What a provider call needs from a connected account, and the team's connection."""
 
     access_token: str
     token_secret: str | None = None
-    server: Any = None  # Jira: a ServerContext (base URL, consumer key, private key)
+    connection: Connection | None = None
 
     def __repr__(self) -> str:
         return "Credentials(...)"
@@ -118,103 +138,41 @@ class AuthorizationStart:
         return "AuthorizationStart(...)"
 
 
-# --- the protocol ----------------------------------------------------------------------------
+# --- webhooks --------------------------------------------------------------------------------
 
 
-@runtime_checkable
-class Provider(Protocol):
-    key: str  # "asana", "jira_server"
-    name: str  # "Asana", "Jira Server"
+@dataclass(frozen=True)
+class WebhookSubscriptionInfo:
+    """What a provider may know of the subscription a delivery names (never an ORM row).
 
-    def parse_link(self, url: str) -> LinkRef | None:
-        """The ticket a pasted URL points at, or None when it is not this provider's link."""
+    `accepts_handshake` is decided by `cards`: the row is pending, has no secret yet and is
+    inside its handshake window. `connection` is the team's connection for providers that
+    verify deliveries against per-team state (Jira's per-connection webhook secret).
+    """
 
-    def authorization_start(self, *, redirect_uri: str, server: Any = None) -> AuthorizationStart:
-        ...
-
-    def authorization_finish(self, *, params: dict[str, str], start: AuthorizationStart,
-                             redirect_uri: str, server: Any = None) -> TokenSet:
-        """Exchange the callback's code (or verifier) for tokens; raises OAuthError."""
-
-    def refresh(self, *, refresh_token: str) -> TokenSet:
-        """A new access token (OAuth 2.0 only); raises OAuthError (invalid_grant) or ApiError."""
-
-    def revoke(self, *, token: str, server: Any = None) -> None:
-        """Revoke at the provider where it has an endpoint; a no-op otherwise."""
-
-    def fetch_ticket(self, credentials: Credentials, external_id: str) -> Ticket: ...
-
-    def list_tickets(self, credentials: Credentials, *, container_id: str,
-                     cursor: str | None = None, query: str = "", limit: int = 100) -> Page: ...
-
-    def create_ticket(self, credentials: Credentials, new: NewTicket) -> Ticket: ...
-
-    def update_ticket(self, credentials: Credentials, external_id: str,
-                      changes: TicketChanges) -> Ticket: ...
-
-    def list_workspaces(self, credentials: Credentials) -> list[dict[str, str]]:
-        """The workspaces the user can browse for import: [{"id", "name"}]."""
-
-    def list_containers(self, credentials: Credentials, *,
-                        workspace_id: str) -> list[dict[str, str]]:
-        """The projects of a workspace the user can see: [{"id", "name"}]."""
-
-    def search_tickets(self, credentials: Credentials, *, workspace_id: str, query: str) -> Page:
-        """Tickets of a workspace matching `query` (one page of Tickets)."""
-
-    def list_attachments(self, credentials: Credentials, external_id: str) -> list[dict[str, Any]]:
-        """A ticket's attachments: [{"id", "name", "host", "download_url" or None, "view_url"}]."""
-
-    def download_attachment(self, credentials: Credentials,
-                            attachment: dict[str, Any]) -> tuple[str, bytes, str]:
-        """(filename, content, content type) of an attachment the provider holds."""
-
-    def webhook_subscribe(self, credentials: Credentials, *, container_id: str,
-                          target_url: str) -> dict[str, Any]:
-        """Register a webhook on a container: {"id", "secret" (None when sent in a handshake)}."""
-
-    def webhook_unsubscribe(self, credentials: Credentials, webhook_id: str) -> None:
-        """Remove a webhook; one already gone is not an error."""
+    id: str
+    provider: str
+    container_id: str = ""
+    status: str = ""
+    secret: str | None = field(default=None, repr=False)
+    accepts_handshake: bool = False
+    connection: Connection | None = field(default=None, repr=False)
 
 
-_registry: dict[str, Provider] = {}
+@dataclass(frozen=True)
+class WebhookHandshake:
+    """A delivery that sets the subscription up: store `secret`, answer with `headers`."""
+
+    secret: str = field(repr=False)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
 
 
-def register_provider(provider: Provider) -> Provider:
-    _registry[provider.key] = provider
-    return provider
+@dataclass(frozen=True)
+class WebhookChanges:
+    """A verified delivery: the tickets to refetch and the tickets the provider deleted."""
+
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
 
 
-def get_provider(key: str) -> Provider:
-    if not _registry:
-        _load_builtin_providers()
-    try:
-        return _registry[key]
-    except KeyError:
-        raise LookupError(f"No provider registered for {key!r}") from None
-
-
-def all_providers() -> list[Provider]:
-    if not _registry:
-        _load_builtin_providers()
-    return list(_registry.values())
-
-
-def parse_any_link(url: str) -> LinkRef | None:
-    for provider in all_providers():
-        reference = provider.parse_link(url)
-        if reference is not None:
-            return reference
-    return None
-
-
-def _load_builtin_providers() -> None:
-    from importlib import import_module
-
-    for package in ("integrations.asana.provider", "integrations.jira_server.provider"):
-        try:
-            import_module(package)
-        except ModuleNotFoundError as error:
-            # A provider package not in this tree (yet) is skipped; a broken import is not.
-            if error.name is None or not f"{package}.".startswith(f"{error.name}."):
-                raise
+WebhookAnswer = WebhookHandshake | WebhookChanges

@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from approvals.catalog import IntegrationKey
 from cards import errors
 from cards.models import Board, CardWidget
 from tests.factories import make_member, make_team
@@ -27,13 +26,13 @@ def stored_board(db):
     board = Board.objects.create(team=team, name="Q3 launch", created_by=member)
     cards = [
         CardWidget.objects.create(
-            board=board, provider=IntegrationKey.ASANA, external_id="1100000000100001",
+            board=board, provider="asana", external_id="1100000000100001",
             url="https://app.asana.com/0/0/1100000000100001", title="Write the launch post",
             description="Draft, review with legal, publish.", status="open · Doing",
             priority="High", assignee_name="Ada Lovelace", assignee_email="ada@example.com",
         ),
         CardWidget.objects.create(
-            board=board, provider=IntegrationKey.ASANA, external_id="1100000000100002",
+            board=board, provider="asana", external_id="1100000000100002",
             url="https://app.asana.com/0/0/1100000000100002", title="Book the venue",
             status="done", sync_error="Asana did not answer in time; try again in a moment.",
         ),

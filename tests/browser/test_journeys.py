@@ -16,7 +16,6 @@ import requests
 from oauthlib.oauth1 import SIGNATURE_RSA
 from requests_oauthlib import OAuth1
 
-from approvals.catalog import IntegrationKey
 from approvals.models import Installation, InstallRequest
 from cards import errors
 from cards.models import Board, CardWidget
@@ -30,7 +29,7 @@ from tokens.models import ConnectedAccount
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ASANA = IntegrationKey.ASANA
+ASANA = "asana"
 DESIGN_TASK = str(int(WEBSITE_TASK_FIRST) + 1)  # "Design new navigation"
 SIGNUP_TASK = str(int(WEBSITE_TASK_FIRST) + 2)  # "Fix broken signup link"
 TASK_LINK = f"https://app.asana.com/0/{WEBSITE_PROJECT}/{WEBSITE_TASK_FIRST}"
@@ -342,7 +341,7 @@ def test_support_revokes_the_member_tokens_and_the_board_asks_to_reconnect(
 def jira_issue_as_seen_by(member, key: str) -> dict:
     """The issue read from the Jira simulator's REST API with the member's own Jira token."""
     connection = JiraServerConnection.objects.get()
-    account = ConnectedAccount.objects.get(user=member, integration=IntegrationKey.JIRA_SERVER)
+    account = ConnectedAccount.objects.get(user=member, integration="jira_server")
     auth = OAuth1(connection.consumer_key, signature_method=SIGNATURE_RSA,
                   rsa_key=connection.private_key_pem, resource_owner_key=account.access_token,
                   resource_owner_secret=account.token_secret)

@@ -12,7 +12,6 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
 from rest_framework.test import APIClient
 
-from approvals.catalog import IntegrationKey
 from approvals.models import Installation
 from cards.models import Board, CardWidget
 from integrations.sandbox.asana.seed import ADA
@@ -78,7 +77,7 @@ def support(db):
 
 @pytest.fixture
 def installed(team, admin):
-    return Installation.objects.create(team=team, integration=IntegrationKey.ASANA,
+    return Installation.objects.create(team=team, integration="asana",
                                        installed_by=admin)
 
 
@@ -89,7 +88,7 @@ def connect_asana(sandbox, *, user, team, user_gid: str = ADA) -> ConnectedAccou
 
     body = asana_oauth_tokens(sandbox, user_gid=user_gid, scope=" ".join(SCOPES))
     return ConnectedAccount.objects.create(
-        user=user, team=team, integration=IntegrationKey.ASANA,
+        user=user, team=team, integration="asana",
         access_token=body["access_token"], refresh_token=body["refresh_token"],
         expires_at=timezone.now() + timedelta(seconds=int(body["expires_in"])),
         scopes=" ".join(SCOPES),
@@ -111,7 +110,7 @@ def board(team, member):
 def make_card(board, external_id: str = "1100000000100001", **fields) -> CardWidget:
     values = {"url": f"https://app.asana.com/0/0/{external_id}", "title": "Stored title",
               "description": "Stored notes", "status": "open", **fields}
-    return CardWidget.objects.create(board=board, provider=IntegrationKey.ASANA,
+    return CardWidget.objects.create(board=board, provider="asana",
                                      external_id=external_id, **values)
 
 

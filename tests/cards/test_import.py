@@ -9,7 +9,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from approvals.catalog import IntegrationKey
 from cards import errors
 from cards.models import Board, CardWidget, WebhookSubscription
 from integrations.sandbox.asana.seed import (
@@ -178,7 +177,7 @@ def test_picker_browses_workspaces_projects_and_pages_of_tasks(
 
 def _queries_to_list(client, board, count: int) -> int:
     CardWidget.objects.bulk_create(
-        CardWidget(board=board, provider=IntegrationKey.ASANA, external_id=str(index),
+        CardWidget(board=board, provider="asana", external_id=str(index),
                    url=f"https://app.asana.com/0/0/{index}", title=f"Card {index}")
         for index in range(count)
     )

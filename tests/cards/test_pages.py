@@ -7,7 +7,6 @@ from html.parser import HTMLParser
 
 import pytest
 
-from approvals.catalog import IntegrationKey
 from approvals.models import InstallRequest
 from cards import views
 from cards.models import Board, LinkPreview
@@ -152,7 +151,7 @@ def test_board_shows_stored_cards_with_their_fields(client, member, board):
 
 
 def test_board_shows_its_link_previews(client, member, board):
-    LinkPreview.objects.create(board=board, provider=IntegrationKey.ASANA, title="Design review",
+    LinkPreview.objects.create(board=board, provider="asana", title="Design review",
                                reference="https://app.asana.com/0/1/2", created_by=member)
     html = page(client, member, f"/boards/{board.pk}").content.decode()
     assert "Design review" in html
@@ -180,7 +179,7 @@ def test_member_can_request_an_install_from_the_board(client, member, board):
 
 
 def test_pending_install_request_is_shown_instead_of_the_button(client, team, member, board):
-    InstallRequest.objects.create(team=team, integration=IntegrationKey.ASANA,
+    InstallRequest.objects.create(team=team, integration="asana",
                                   requested_by=member)
     html = page(client, member, f"/boards/{board.pk}").content.decode()
     assert "Install request sent to your admins" in html
@@ -202,7 +201,7 @@ def test_boards_list_has_no_inline_script_handler_or_style(client, member, board
 
 def test_board_page_has_no_inline_script_handler_or_style(client, member, board, installed):
     make_card(board, sync_error="Asana refused")
-    LinkPreview.objects.create(board=board, provider=IntegrationKey.ASANA, title="Preview",
+    LinkPreview.objects.create(board=board, provider="asana", title="Preview",
                                reference="https://app.asana.com/0/1/2", created_by=member)
     response = page(client, member, f"/boards/{board.pk}")
     finder = inline_code(response.content.decode())

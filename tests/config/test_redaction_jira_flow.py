@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.urls import reverse
 
-from approvals.catalog import IntegrationKey
 from approvals.models import Installation
 from integrations.jira_server import services
 from tests.factories import make_admin, make_member, make_team
@@ -47,7 +46,7 @@ def test_no_jira_secret_is_logged_during_a_debug_connect(client, settings, jira_
     jira_sandbox.reset()
     team = make_team("Acme")
     admin, member = make_admin(team, "acme-admin"), make_member(team, "acme-member")
-    Installation.objects.create(team=team, integration=IntegrationKey.JIRA_SERVER,
+    Installation.objects.create(team=team, integration="jira_server",
                                 installed_by=admin)
     connection = services.connection_register(team=team, base_url=jira_sandbox.base_url,
                                               acting_user=admin)
@@ -64,7 +63,7 @@ def test_no_jira_secret_is_logged_during_a_debug_connect(client, settings, jira_
     target = urlsplit(decision.headers["Location"])
     answer = dict(parse_qsl(target.query))
     assert client.get(target.path, answer).status_code == 302
-    account = ConnectedAccount.objects.get(user=member, integration=IntegrationKey.JIRA_SERVER)
+    account = ConnectedAccount.objects.get(user=member, integration="jira_server")
 
     secrets = {"request token": request_token, "verifier": answer["oauth_verifier"],
                "access token": account.access_token, "token secret": account.token_secret}

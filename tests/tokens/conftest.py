@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from approvals.catalog import IntegrationKey
 from tests.factories import make_team, make_user
 from tokens import crypto
 from tokens.models import ConnectedAccount
@@ -25,7 +24,7 @@ def keyset_file(settings, tmp_path: Path) -> Path:
 def make_account(db, keyset_file: Path):
     def make(**tokens: str | None) -> ConnectedAccount:
         return ConnectedAccount.objects.create(
-            user=make_user(), team=make_team(), integration=IntegrationKey.ASANA, **tokens
+            user=make_user(), team=make_team(), integration="asana", **tokens
         )
 
     return make

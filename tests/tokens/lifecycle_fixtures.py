@@ -27,7 +27,6 @@ from celery import Celery
 from django.db import connection
 from django.utils import timezone
 
-from approvals.catalog import IntegrationKey
 from approvals.models import Installation
 from integrations.sandbox.asana.seed import ADA
 from tests.factories import make_admin, make_member, make_team
@@ -75,7 +74,7 @@ def asana_team(db) -> Setup:
     team = make_team("Acme")
     admin = make_admin(team, "acme-admin")
     member = make_member(team, "alice")
-    Installation.objects.create(team=team, integration=IntegrationKey.ASANA, installed_by=admin)
+    Installation.objects.create(team=team, integration="asana", installed_by=admin)
     return Setup(team=team, admin=admin, member=member)
 
 
@@ -89,7 +88,7 @@ def make_connected_account(sandbox: SandboxControl, *, user, team, expired: bool
     """An Asana account holding sandbox tokens; `expired` expires them here and at Asana."""
     body = issue_tokens(sandbox, user_gid)
     account = ConnectedAccount(
-        user=user, team=team, integration=IntegrationKey.ASANA,
+        user=user, team=team, integration="asana",
         provider_account_id=body["data"]["gid"], provider_account_name=body["data"]["name"],
         expires_at=timezone.now() + timedelta(seconds=body["expires_in"]),
         last_used_at=timezone.now(),

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from approvals.catalog import IntegrationKey, Plan
+from approvals.catalog import Plan
 from approvals.models import AuditEvent, Installation, InstallRequest
 from integrations.asana.oauth import SCOPES
 from integrations.sandbox.asana.seed import ADA
@@ -203,7 +203,7 @@ def test_admin_of_a_team_without_the_install_installs_and_sees_the_pre_consent_p
     response = client.post(CONNECT, {"team": team.pk})
     assert response.status_code == 200
     assert 'data-testid="pre-consent"' in text(response)
-    assert Installation.objects.filter(team=team, integration=IntegrationKey.ASANA).exists()
+    assert Installation.objects.filter(team=team, integration="asana").exists()
     assert asana.requests() == []  # nothing sent to Asana before Continue
     response = client.get(CONNECT, {"team": team.pk, "consent": "continue"})
     assert response.status_code == 302
@@ -227,9 +227,9 @@ def test_connect_for_a_team_the_user_is_not_in_is_refused(client, asana, asana_t
 
 
 def test_jira_server_without_a_server_for_the_team_says_so(client, asana_team):
-    Installation.objects.create(team=asana_team.team, integration=IntegrationKey.JIRA_SERVER)
+    Installation.objects.create(team=asana_team.team, integration="jira_server")
     client.force_login(asana_team.member)
     response = client.get(reverse("tokens:connect", args=["jira_server"]),
                           {"consent": "continue"})
     assert response.status_code == 409
-    assert errors.JIRA_NOT_SET_UP in text(response)
+    assert errors.INTEGRATION_NOT_SET_UP.format(integration="Jira Server") in text(response)

@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from approvals.catalog import IntegrationKey
 from tests.factories import make_team
 from tokens import crypto
 from tokens.fields import Sealed
@@ -35,7 +34,7 @@ def accounts(db, keyset_file: Path) -> dict:
         ConnectedAccount(
             user=user,
             team=team,
-            integration=IntegrationKey.ASANA,
+            integration="asana",
             access_token=f"access-{number}",
             refresh_token=f"refresh-{number}",
             token_secret=f"secret-{number}" if number % 2 else None,

@@ -1,17 +1,16 @@
-"""What the account-lifecycle services share: the provider behind a key, the team's server
-context, labels for audit events and the retry schedule."""
+"""What the account-lifecycle services share: the provider behind a key, the team's connection
+for its calls, labels for audit events and the retry schedule."""
 
 from __future__ import annotations
 
 import random
-from typing import Any
 
 from approvals import errors as approval_errors
 from approvals.catalog import catalog_entry
 from approvals.models import Team
 from integrations.errors import ApiError
-from integrations.providers import Provider, get_provider
-from tokens import errors, selectors
+from integrations.providers import Connection, Provider, get_provider
+from tokens import errors
 from tokens.conf import token_settings
 from tokens.models import ConnectedAccount
 
@@ -27,19 +26,20 @@ def provider_for(integration: str) -> Provider:
     try:
         return get_provider(integration)
     except LookupError:
-        if integration == "jira_server":
-            raise errors.IntegrationNotSetUp(errors.JIRA_NOT_SET_UP) from None
         raise approval_errors.UnknownIntegration(
             approval_errors.UNKNOWN_INTEGRATION.format(key=integration)
         ) from None
 
 
-def server_for(*, team: Team | None, integration: str) -> Any:
-    """Jira's server context for the team; IntegrationNotSetUp when the team has none."""
-    server = selectors.server_context(team=team, integration=integration)
-    if integration == "jira_server" and server is None:
-        raise errors.IntegrationNotSetUp(errors.JIRA_NOT_SET_UP)
-    return server
+def connection_for(*, team: Team | None, integration: str) -> Connection | None:
+    """The team's connection for the provider's calls (`Provider.connection_for`); raises
+    IntegrationNotSetUp when the provider needs one (its manifest says) and the team has none."""
+    provider = provider_for(integration)
+    connection = provider.connection_for(team)
+    if connection is None and provider.manifest.needs_connection:
+        raise errors.IntegrationNotSetUp(
+            errors.INTEGRATION_NOT_SET_UP.format(integration=provider.name))
+    return connection
 
 
 def backoff_seconds(attempt: int) -> float:

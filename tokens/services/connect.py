@@ -16,7 +16,7 @@ from integrations.errors import ApiError, OAuthError
 from integrations.providers import AuthorizationStart
 from tokens import errors
 from tokens.models import ConnectedAccount
-from tokens.services.common import Status, label, name_of, provider_for, server_for
+from tokens.services.common import Status, connection_for, label, name_of, provider_for
 from tokens.services.revocation import queue_revocation
 
 
@@ -64,10 +64,10 @@ def account_connect_start(
     Changes nothing: the caller keeps the returned start in the user's session.
     """
     _require_installed(user=user, team=team, integration=integration)
-    server = server_for(team=team, integration=integration)
+    connection = connection_for(team=team, integration=integration)
     try:
         return provider_for(integration).authorization_start(redirect_uri=redirect_uri,
-                                                          server=server)
+                                                          connection=connection)
     except OAuthError as error:
         raise errors.ConnectFlowRefused(
             error.message if error.explained else errors.FLOW_PROVIDER_ERROR.format(
@@ -106,10 +106,10 @@ def account_connect_finish(
             reason="provider_error",
         )
     _require_installed(user=user, team=team, integration=integration)
-    server = server_for(team=team, integration=integration)
+    connection = connection_for(team=team, integration=integration)
     try:
         token_set = provider_for(integration).authorization_finish(
-            params=params, start=start, redirect_uri=redirect_uri, server=server
+            params=params, start=start, redirect_uri=redirect_uri, connection=connection
         )
     except OAuthError as error:
         if error.error == "access_denied":

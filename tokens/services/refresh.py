@@ -18,7 +18,7 @@ from integrations.providers import Credentials, TokenSet
 from tokens import errors, selectors
 from tokens.conf import token_settings
 from tokens.models import ConnectedAccount
-from tokens.services.common import Status, label, name_of, provider_for, server_for
+from tokens.services.common import Status, connection_for, label, name_of, provider_for
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -215,7 +215,7 @@ def account_credentials(account: ConnectedAccount) -> Credentials:
     return Credentials(
         access_token=account.access_token,
         token_secret=account.token_secret,
-        server=server_for(team=account.team, integration=account.integration),
+        connection=connection_for(team=account.team, integration=account.integration),
     )
 
 

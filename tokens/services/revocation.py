@@ -14,10 +14,17 @@ from django.utils import timezone
 from approvals.audit import audit_event_record
 from approvals.models import Team
 from integrations.errors import ApiError
+from integrations.providers import Revocation, supports
 from tokens import errors, selectors
 from tokens.conf import token_settings
 from tokens.models import ConnectedAccount, ProviderRevocation
-from tokens.services.common import backoff_seconds, label, provider_for, retry_delay, server_for
+from tokens.services.common import (
+    backoff_seconds,
+    connection_for,
+    label,
+    provider_for,
+    retry_delay,
+)
 
 
 def queue_revocation(account: ConnectedAccount, *, replaced: bool = False) -> None:
@@ -25,8 +32,8 @@ def queue_revocation(account: ConnectedAccount, *, replaced: bool = False) -> No
     commit. A refresh token revokes the whole authorization at Asana
     (https://developers.asana.com/docs/oauth#token-deauthorization), so it is preferred."""
     token = account.refresh_token or account.access_token
-    if not token:
-        return
+    if not token or not supports(account.integration, Revocation):
+        return  # a provider without revocation (Jira Server): deleting the tokens is all
     revocation = ProviderRevocation(
         integration=account.integration, team=account.team, account_label=label(account),
         next_attempt_at=timezone.now(),
@@ -99,8 +106,11 @@ def revocation_send(*, revocation_id: Any) -> float | None:
         if revocation is None:
             return None
         try:
-            server = server_for(team=revocation.team, integration=revocation.integration)
-            provider_for(revocation.integration).revoke(token=revocation.token, server=server)
+            provider = provider_for(revocation.integration)
+            if supports(provider, Revocation):
+                connection = connection_for(team=revocation.team,
+                                            integration=revocation.integration)
+                provider.revoke(token=revocation.token, connection=connection)  # type: ignore[attr-defined]
         except (ApiError, errors.IntegrationNotSetUp) as error:
             revocation.attempts += 1
             status = getattr(error, "status", None)

@@ -9,7 +9,6 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.urls import reverse
 
-from approvals.catalog import IntegrationKey
 from approvals.models import Installation
 from integrations.jira_server import services
 from tests.factories import make_admin, make_member, make_team
@@ -55,7 +54,7 @@ def member(team):
 
 @pytest.fixture
 def jira_installed(team, admin):
-    return Installation.objects.create(team=team, integration=IntegrationKey.JIRA_SERVER,
+    return Installation.objects.create(team=team, integration="jira_server",
                                        installed_by=admin)
 
 
@@ -92,4 +91,4 @@ def connect_jira(client, user, jira, *, jira_user: str = "alice") -> ConnectedAc
     assert decision.status_code == 302, decision.text
     response = callback(client, decision.headers["Location"])
     assert response.status_code == 302, response.content.decode()[:2000]
-    return ConnectedAccount.objects.get(user=user, integration=IntegrationKey.JIRA_SERVER)
+    return ConnectedAccount.objects.get(user=user, integration="jira_server")

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from approvals.catalog import IntegrationKey
 from approvals.models import Installation
 from cards.models import Board
 from integrations.jira_server import errors
@@ -48,7 +47,7 @@ def asana(settings, asana_sandbox):
 
 @pytest.fixture
 def installed(team, admin):
-    for integration in (IntegrationKey.ASANA, IntegrationKey.JIRA_SERVER):
+    for integration in ("asana", "jira_server"):
         Installation.objects.create(team=team, integration=integration, installed_by=admin)
 
 
@@ -57,7 +56,7 @@ def connect_asana(asana, *, user, team) -> ConnectedAccount:
 
     body = asana_oauth_tokens(asana, user_gid=ADA, scope=" ".join(SCOPES))
     return ConnectedAccount.objects.create(
-        user=user, team=team, integration=IntegrationKey.ASANA,
+        user=user, team=team, integration="asana",
         access_token=body["access_token"], refresh_token=body["refresh_token"],
         expires_at=timezone.now() + timedelta(seconds=int(body["expires_in"])),
         scopes=" ".join(SCOPES), provider_account_id=body["data"]["gid"],
@@ -176,7 +175,7 @@ def test_linked_issue_from_an_asana_card_end_to_end(client, team, admin, member,
 
 def test_a_linked_issue_needs_an_asana_card(team, member, jira, installed, connection):
     board = Board.objects.create(team=team, name="Ops")
-    card = board.cards.create(provider=IntegrationKey.JIRA_SERVER, external_id="TEST-1",
+    card = board.cards.create(provider="jira_server", external_id="TEST-1",
                               url=f"{jira.base_url}/browse/TEST-1", title="Jira card")
     response = api(member).post(f"/api/v1/cards/{card.pk}/jira-issue", {"project": "TEST"},
                                 format="json")
@@ -186,7 +185,7 @@ def test_a_linked_issue_needs_an_asana_card(team, member, jira, installed, conne
 
 def test_a_linked_issue_without_a_registered_server_says_so(team, member, installed):
     board = Board.objects.create(team=team, name="Ops")
-    card = board.cards.create(provider=IntegrationKey.ASANA, external_id=TASK,
+    card = board.cards.create(provider="asana", external_id=TASK,
                               url="https://app.asana.com/0/0/1", title="Asana card")
     response = api(member).post(f"/api/v1/cards/{card.pk}/jira-issue", {"project": "TEST"},
                                 format="json")
@@ -198,7 +197,7 @@ def test_another_team_cannot_create_an_issue_from_our_card(team, jira, installed
     from tests.factories import make_member, make_team
 
     board = Board.objects.create(team=team, name="Ops")
-    card = board.cards.create(provider=IntegrationKey.ASANA, external_id=TASK,
+    card = board.cards.create(provider="asana", external_id=TASK,
                               url="https://app.asana.com/0/0/1", title="Asana card")
     outsider = make_member(make_team("Globex"))
     response = api(outsider).post(f"/api/v1/cards/{card.pk}/jira-issue", {"project": "TEST"},

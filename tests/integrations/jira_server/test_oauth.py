@@ -44,7 +44,7 @@ def test_the_connected_account_reads_jira_with_its_token(client, member, jira, j
     account = connect_jira(client, member, jira)
     credentials = Credentials(access_token=account.access_token,
                               token_secret=account.token_secret,
-                              server=server_context(linked_connection.team))
+                              connection=server_context(linked_connection.team))
     ticket = get_provider("jira_server").fetch_ticket(credentials, "TEST-1")
     assert ticket.title == "Set up the staging environment"
 

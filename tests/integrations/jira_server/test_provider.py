@@ -20,19 +20,28 @@ def provider():
 def alice(client, member, jira, jira_installed, linked_connection):
     account = connect_jira(client, member, jira, jira_user="alice")
     return Credentials(access_token=account.access_token, token_secret=account.token_secret,
-                       server=server_context(linked_connection.team))
+                       connection=server_context(linked_connection.team))
 
 
-def test_a_browse_link_of_a_registered_server_is_a_jira_link(provider, connection, jira):
+def test_a_browse_link_is_a_jira_link_naming_its_server(provider, connection, jira):
     reference = provider.parse_link(f"{jira.base_url}/browse/TEST-2?focusedCommentId=1")
     assert reference.provider == "jira_server"
     assert reference.external_id == "TEST-2"
     assert reference.container_id == "TEST"
     assert reference.url == f"{jira.base_url}/browse/TEST-2"
+    assert reference.site == connection.base_url
+
+
+def test_parse_link_is_pure(provider, django_assert_num_queries):
+    # No team registered this server: parsing still says which server the link names; whether
+    # a team may fetch it is decided against the team's connection (cards), not here.
+    with django_assert_num_queries(0):
+        reference = provider.parse_link("https://jira.unknown.example/jira/browse/test-1")
+    assert (reference.site, reference.external_id) == ("https://jira.unknown.example/jira",
+                                                      "TEST-1")
 
 
 @pytest.mark.parametrize("url", [
-    "https://jira.unknown.example/browse/TEST-1",  # no team registered this server
     "{base}/browse/not-a-key",
     "{base}/projects/TEST",
     "https://app.asana.com/0/1/2",
@@ -59,7 +68,7 @@ def test_an_issue_the_user_cannot_see_is_not_found(provider, client, member, jir
                                                    jira_installed, linked_connection):
     account = connect_jira(client, member, jira, jira_user="bob")  # bob cannot browse OPS
     bob = Credentials(access_token=account.access_token, token_secret=account.token_secret,
-                      server=server_context(linked_connection.team))
+                      connection=server_context(linked_connection.team))
     with pytest.raises(ApiNotFound):
         provider.fetch_ticket(bob, "OPS-1")
 
@@ -67,7 +76,7 @@ def test_an_issue_the_user_cannot_see_is_not_found(provider, client, member, jir
 def test_the_create_form_lists_projects_issue_types_and_required_fields(provider, alice):
     projects = {p["key"]: p for p in provider.create_form(alice)["projects"]}
     assert set(projects) == {"TEST", "OPS"}
-    ops = provider.create_form(alice, project_key="OPS")["projects"][0]
+    ops = provider.create_form(alice, container_id="OPS")["projects"][0]
     incident = next(t for t in ops["issue_types"] if t["name"] == "Incident")
     (severity,) = incident["fields"]
     assert severity["id"] == "customfield_10200" and severity["required"]
@@ -78,7 +87,7 @@ def test_the_create_form_lists_projects_issue_types_and_required_fields(provider
 
 def test_the_create_form_of_jira_9_uses_the_paginated_createmeta(provider, alice, jira):
     jira.control("version", version="9.4.0")
-    ops = provider.create_form(alice, project_key="OPS")["projects"][0]
+    ops = provider.create_form(alice, container_id="OPS")["projects"][0]
     incident = next(t for t in ops["issue_types"] if t["name"] == "Incident")
     assert [f["id"] for f in incident["fields"]] == ["customfield_10200"]
 

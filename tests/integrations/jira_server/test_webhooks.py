@@ -5,7 +5,6 @@ import time
 
 import pytest
 
-from approvals.catalog import IntegrationKey
 from cards.models import Board, CardWidget
 from integrations.jira_server import errors, services, webhooks
 from integrations.models import JiraServerConnection
@@ -15,7 +14,7 @@ from tests.integrations.jira_server.conftest import connect_jira
 def jira_card(team, key: str = "TEST-1", **fields) -> CardWidget:
     board = Board.objects.create(team=team, name="Ops board")
     values = {"url": f"https://jira.example/browse/{key}", "title": "Old title", **fields}
-    return CardWidget.objects.create(board=board, provider=IntegrationKey.JIRA_SERVER,
+    return CardWidget.objects.create(board=board, provider="jira_server",
                                      external_id=key, **values)
 
 

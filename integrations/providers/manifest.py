@@ -1,0 +1,50 @@
+"""What a provider package declares about itself, read by the registry and everything derived
+from it: the catalog (key, name, plans), the egress allow-list (hosts from its own settings),
+the `sandbox` and `trial` commands (its simulator), and its capabilities."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from config.app_settings import AppSettings
+
+
+class AuthKind(StrEnum):
+    OAUTH2 = "oauth2"  # authorization code (with PKCE), refreshable access tokens
+    OAUTH1 = "oauth1"  # OAuth 1.0a (RSA-SHA1), tokens that do not expire and cannot refresh
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """The package's simulator, for `manage.py sandbox NAME` and the trial.
+
+    `environment(base_url)` gives the settings that point Conduit at a simulator listening on
+    `base_url`; `options(base_url)` the simulator's own `--option key=value` strings.
+    """
+
+    name: str  # the command-line name: "asana", "jira"
+    simulator: str  # "module.path:ClassName"
+    default_port: int
+    environment: Callable[[str], dict[str, str]] = lambda base_url: {}
+    options: Callable[[str], list[str]] = lambda base_url: []
+
+
+@dataclass(frozen=True)
+class ProviderManifest:
+    """One provider package's declaration; `capabilities` are protocol classes from
+    integrations.providers.capabilities that the provider object implements."""
+
+    key: str
+    name: str
+    plans: frozenset[str]  # approvals.catalog.Plan values the integration is offered on
+    auth_kind: AuthKind
+    capabilities: frozenset[type]
+    settings: AppSettings
+    # The hosts every call of this provider may reach, read from its settings at call time.
+    egress_hosts: Callable[[], Iterable[str]] = lambda: ()
+    # True when calls need a per-team `Connection` (Jira's server) that an admin sets up.
+    needs_connection: bool = False
+    sandbox: SandboxSpec | None = None
+    description: str = field(default="")

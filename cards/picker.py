@@ -17,7 +17,15 @@ from approvals.services import integration_check_available
 from cards import errors
 from cards.conf import cards_settings
 from cards.provider_calls import account_for, provider_call, provider_for
-from integrations.providers import Page, Ticket
+from integrations.providers import (
+    Browsing,
+    Page,
+    Provider,
+    Ticket,
+    TicketRead,
+    TicketSearch,
+    supports,
+)
 
 WORKSPACES, PROJECTS, TASKS = "workspaces", "projects", "tasks"
 
@@ -34,12 +42,12 @@ def _ticket_item(ticket: Ticket) -> dict[str, Any]:
             "status": ticket.status, "assignee_name": ticket.assignee_name}
 
 
-def _method(provider: Any, name: str, integration: str, feature: str) -> Any:
-    method = getattr(provider, name, None)
-    if method is None:
+def _require(provider: Provider, capability: type, feature: str) -> Any:
+    """The provider, typed as the capability it declares; NotSupported when it declares none."""
+    if not supports(provider, capability):
         raise errors.NotSupported(errors.NOT_SUPPORTED.format(integration=provider.name,
                                                               feature=feature))
-    return method
+    return provider
 
 
 def picker_browse(
@@ -56,30 +64,33 @@ def picker_browse(
         )
     account = account_for(user=user, team=team, integration=integration)
     if project:
+        reader: TicketRead = _require(provider, TicketRead, "browsing tasks")
         page: Page = provider_call(
             account=account, integration=integration,
-            call=lambda credentials: provider.list_tickets(
+            call=lambda credentials: reader.list_tickets(
                 credentials, container_id=project, cursor=cursor or None, query=query,
                 limit=cards_settings.CARDS_PICKER_PAGE_SIZE,
             ),
         )
         return PickerPage(TASKS, [_ticket_item(t) for t in page.items], page.next_cursor)
     if workspace and query:
-        search = _method(provider, "search_tickets", integration, "task search")
+        searcher: TicketSearch = _require(provider, TicketSearch, "task search")
         page = provider_call(
             account=account, integration=integration,
-            call=lambda credentials: search(credentials, workspace_id=workspace, query=query),
+            call=lambda credentials: searcher.search_tickets(
+                credentials, workspace_id=workspace, query=query),
         )
         return PickerPage(TASKS, [_ticket_item(t) for t in page.items], page.next_cursor)
     if workspace:
-        containers = _method(provider, "list_containers", integration, "browsing projects")
+        browser: Browsing = _require(provider, Browsing, "browsing projects")
         items = provider_call(
             account=account, integration=integration,
-            call=lambda credentials: containers(credentials, workspace_id=workspace),
+            call=lambda credentials: browser.list_containers(credentials, workspace_id=workspace),
         )
         return PickerPage(PROJECTS, [_named(item) for item in items])
-    workspaces = _method(provider, "list_workspaces", integration, "browsing workspaces")
-    items = provider_call(account=account, integration=integration, call=workspaces)
+    browser = _require(provider, Browsing, "browsing workspaces")
+    items = provider_call(account=account, integration=integration,
+                          call=browser.list_workspaces)
     return PickerPage(WORKSPACES, [_named(item) for item in items])
 
 

@@ -237,6 +237,12 @@ def _linked_ticket(
     reference = _parse_link(url)
     integration = reference.provider
     provider = provider_for(integration)
+    if reference.site:
+        # A tool with one instance per team (Jira Server): only the team's own server's links
+        # can be fetched; parse_link is pure, so this is where the link meets the team.
+        connection = provider.connection_for(board.team)
+        if connection is None or connection.site != reference.site:
+            raise errors.UnknownLink(errors.UNKNOWN_LINK)
     integration_ensure_installed(
         team=board.team, integration=integration, acting_user=acting_user, source_ip=source_ip
     )

@@ -350,6 +350,9 @@ ASANA_CLIENT_SECRET = env("ASANA_CLIENT_SECRET") or (
 ASANA_OAUTH_URL = env("ASANA_OAUTH_URL", "https://app.asana.com/-/")
 ASANA_API_URL = env("ASANA_API_URL", "https://app.asana.com/api/1.0")
 ASANA_APP_URL = env("ASANA_APP_URL", "https://app.asana.com")  # host of task links
+# The provider packages Conduit offers (integrations.providers.registry): the catalog, the
+# egress allow-list and the sandbox and trial commands are derived from this list.
+CONDUIT_PROVIDERS = ["integrations.asana", "integrations.jira_server"]
 EGRESS_ALLOWED_HOSTS = env_list("EGRESS_ALLOWED_HOSTS")
 # Plain http to 127.0.0.1 / ::1 only where asked for (the trial and the tests set it): a team
 # admin's Jira URL must never reach local ports such as PostgreSQL's or Redis' otherwise.

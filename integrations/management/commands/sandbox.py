@@ -1,26 +1,35 @@
-"""`manage.py sandbox asana|jira --port N`: run one provider simulator in this process."""
+"""`manage.py sandbox NAME --port N`: run one provider simulator in this process.
+
+The names are those of the enabled providers' manifests (`SandboxSpec.name`: "asana", "jira").
+"""
 
 from importlib import import_module
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
-SIMULATORS = {
-    "asana": "integrations.sandbox.asana.app:AsanaSandbox",
-    "jira": "integrations.sandbox.jira.app:JiraSandbox",
-}
+from integrations.providers import SandboxSpec, all_providers
+
+
+def simulators() -> dict[str, SandboxSpec]:
+    """The simulators of the enabled providers, by command-line name."""
+    return {
+        provider.manifest.sandbox.name: provider.manifest.sandbox
+        for provider in all_providers()
+        if provider.manifest.sandbox is not None
+    }
 
 
 def load_simulator(name: str):
-    module_name, class_name = SIMULATORS[name].split(":")
+    module_name, class_name = simulators()[name].simulator.split(":")
     return getattr(import_module(module_name), class_name)
 
 
 class Command(BaseCommand):
-    help = "Run the Asana or Jira Server simulator on loopback (for the trial and the tests)."
+    help = "Run a provider simulator on loopback (for the trial and the tests)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("simulator", choices=sorted(SIMULATORS))
+        parser.add_argument("simulator", choices=sorted(simulators()))
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
         parser.add_argument(

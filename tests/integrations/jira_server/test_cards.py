@@ -102,3 +102,13 @@ def test_a_token_revoked_in_jira_asks_the_user_to_reconnect(api, board, jira, me
     assert "Reconnect Jira Server" in response.json()["error"]["message"]
     account.refresh_from_db()
     assert account.status == ConnectedAccount.Status.NEEDS_RECONNECT
+
+
+def test_a_link_to_another_jira_server_is_not_a_link_the_team_can_fetch(api, board):
+    from cards import errors
+
+    response = api.post(f"/api/v1/boards/{board.pk}/unfurls/",
+                        {"url": "https://jira.elsewhere.example/browse/TEST-1"}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["message"] == errors.UNKNOWN_LINK
+    assert not LinkPreview.objects.filter(board=board).exists()

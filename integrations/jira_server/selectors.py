@@ -7,21 +7,21 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
-from approvals.models import Team
 from integrations.jira_server import webhooks
 from integrations.jira_server.conf import jira_server_settings
 from integrations.jira_server.context import ServerContext
 from integrations.jira_server.keys import public_key_body
 from integrations.models import JiraIssueLink, JiraServerConnection
+from integrations.providers import TeamRef
 
 CALLBACK_PATH = "/integrations/jira_server/callback"
 
 
-def connection_get(*, team: Team) -> JiraServerConnection | None:
+def connection_get(*, team: TeamRef) -> JiraServerConnection | None:
     return JiraServerConnection.objects.filter(team=team).first()
 
 
-def server_context(team: Team | None) -> ServerContext | None:
+def server_context(team: TeamRef | None) -> ServerContext | None:
     """The team's server for provider calls, or None when the team has none registered."""
     if team is None:
         return None
@@ -118,7 +118,7 @@ def sandbox_registration_available(connection: JiraServerConnection) -> bool:
 
 
 # -- linked issues ----------------------------------------------------------------------------
-def issue_links_for_tasks(*, team: Team, task_gids: list[str]) -> dict[str, list[JiraIssueLink]]:
+def issue_links_for_tasks(*, team: TeamRef, task_gids: list[str]) -> dict[str, list[JiraIssueLink]]:
     """Links of these Asana tasks to issues of the team's current Jira server (one query)."""
     connection = connection_get(team=team)
     if connection is None or not task_gids:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tokens', '0002_provider_revocation'),
+        ('tokens', '0003_refresh_attempt_started_at'),
     ]
 
     operations = [

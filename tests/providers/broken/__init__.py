@@ -1,0 +1,1 @@
+"""A provider package whose manifest declares a capability its provider lacks."""

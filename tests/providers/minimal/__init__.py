@@ -1,0 +1,2 @@
+"""A provider package that exists only for the registry tests: enabled by adding
+"tests.providers.minimal" to CONDUIT_PROVIDERS, with no other file edited."""

@@ -3,8 +3,10 @@ package paths (Sentry registers its integrations from settings the same way).
 
 Each package has a `provider` module whose `provider` attribute is the provider object; its
 `manifest` says what it is and what it can do. The registry is read afresh whenever the setting
-changes (`override_settings` in tests enables a provider with no other edit), and refuses a
-package whose provider lacks a capability its manifest declares.
+changes (`override_settings` in tests enables a provider with no other edit). It refuses a
+package whose manifest declares a capability the provider lacks, or whose provider implements a
+capability its manifest does not declare: `supports()` answers from the manifest, so the two
+must agree.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ NOT_A_PROVIDER = "{package}.provider.provider is not a Provider (key, name, mani
 KEY_MISMATCH = "{package}: the provider's key {key!r} differs from its manifest's {manifest!r}"
 DUPLICATE_KEY = "Two packages in CONDUIT_PROVIDERS declare the provider key {key!r}"
 CAPABILITY_MISSING = "{package} declares {capability} but its provider lacks its methods"
+CAPABILITY_UNDECLARED = (
+    "{package}'s provider implements {capability}: declare it in its manifest's capabilities"
+)
 UNKNOWN_CAPABILITY = "{package} declares {capability}, which is not a provider capability"
 
 _lock = threading.Lock()
@@ -53,9 +58,12 @@ def _load(package: str) -> Provider:
         if capability not in ALL_CAPABILITIES:
             raise ImproperlyConfigured(
                 UNKNOWN_CAPABILITY.format(package=package, capability=capability.__name__))
-        if not isinstance(provider, capability):
+    for capability in ALL_CAPABILITIES:
+        declared = capability in manifest.capabilities
+        if declared != isinstance(provider, capability):
+            message = CAPABILITY_MISSING if declared else CAPABILITY_UNDECLARED
             raise ImproperlyConfigured(
-                CAPABILITY_MISSING.format(package=package, capability=capability.__name__))
+                message.format(package=package, capability=capability.__name__))
     return provider
 
 

@@ -30,7 +30,7 @@ from integrations.providers import (
     provider_keys,
     supports,
 )
-from integrations.providers.registry import CAPABILITY_MISSING
+from integrations.providers.registry import CAPABILITY_MISSING, CAPABILITY_UNDECLARED
 from tests.factories import make_member, make_team
 
 BUILT_IN = ["integrations.asana", "integrations.jira_server"]
@@ -95,6 +95,15 @@ def test_a_declared_capability_the_provider_lacks_refuses_to_load(settings):
         package="tests.providers.broken", capability="TicketRead")
     settings.CONDUIT_PROVIDERS = BUILT_IN
     assert provider_keys() == ["asana", "jira_server"]
+
+
+def test_a_capability_the_provider_implements_but_does_not_declare_refuses_to_load(settings):
+    # supports() answers from the manifest: an undeclared capability would be invisible.
+    settings.CONDUIT_PROVIDERS = [*BUILT_IN, "tests.providers.undeclared"]
+    with pytest.raises(ImproperlyConfigured) as refused:
+        all_providers()
+    assert str(refused.value) == CAPABILITY_UNDECLARED.format(
+        package="tests.providers.undeclared", capability="TicketCreate")
 
 
 def test_two_packages_with_one_key_refuse_to_load(settings):

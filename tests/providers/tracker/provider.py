@@ -1,0 +1,130 @@
+"""The Tracker provider: manifest and capabilities over client.py (see the package docstring)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from integrations.providers import (
+    AuthKind,
+    AuthorizationStart,
+    Browsing,
+    Connection,
+    Credentials,
+    LinkParsing,
+    LinkRef,
+    NewTicket,
+    Page,
+    ProviderManifest,
+    Revocation,
+    TeamRef,
+    Ticket,
+    TicketChanges,
+    TicketCreate,
+    TicketRead,
+    TicketSearch,
+    TicketUpdate,
+    TokenSet,
+)
+from tests.providers.tracker import client as tracker
+from tests.providers.tracker.client import TrackerClient
+from tests.providers.tracker.conf import tracker_settings
+
+ISSUE_PATH = re.compile(r"^/issue/(?P<issue>[A-Z]+-[0-9]+)/?$")
+
+MANIFEST = ProviderManifest(
+    key="tracker",
+    name="Tracker",
+    plans=frozenset({"business", "enterprise"}),
+    auth_kind=AuthKind.OAUTH2,
+    capabilities=frozenset({LinkParsing, TicketRead, Browsing, TicketSearch, TicketCreate,
+                            TicketUpdate, Revocation}),
+    settings=tracker_settings,
+    egress_hosts=lambda: [str(tracker_settings.TRACKER_URL)],
+)
+
+
+def _ticket(issue: dict[str, Any]) -> Ticket:
+    assignee = issue.get("assignee") or {}
+    return Ticket(provider="tracker", external_id=str(issue["id"]), url=str(issue.get("url", "")),
+                  title=str(issue.get("title", "")),
+                  description=str(issue.get("description") or ""),
+                  assignee_name=str(assignee.get("name") or ""),
+                  assignee_email=str(assignee.get("email") or ""),
+                  status=str(issue.get("state") or ""),
+                  details={"project": issue.get("project")})
+
+
+class TrackerProvider:
+    key = "tracker"
+    name = "Tracker"
+    manifest = MANIFEST
+
+    def connection_for(self, team: TeamRef | None) -> Connection | None:
+        return None
+
+    def authorization_start(self, *, redirect_uri: str,
+                            connection: Connection | None = None) -> AuthorizationStart:
+        return tracker.authorization_start(redirect_uri=redirect_uri)
+
+    def authorization_finish(self, *, params: dict[str, str], start: AuthorizationStart,
+                             redirect_uri: str, connection: Connection | None = None) -> TokenSet:
+        return tracker.authorization_finish(params=params, start=start, redirect_uri=redirect_uri)
+
+    def refresh(self, *, refresh_token: str) -> TokenSet:
+        return tracker.refresh(refresh_token=refresh_token)
+
+    def revoke(self, *, token: str, connection: Connection | None = None) -> None:
+        tracker.revoke(token=token)
+
+    def parse_link(self, url: str) -> LinkRef | None:
+        parts = urlsplit(str(url).strip())
+        app = urlsplit(str(tracker_settings.TRACKER_APP_URL))
+        match = ISSUE_PATH.match(parts.path)
+        if (parts.scheme, parts.netloc) != (app.scheme, app.netloc) or match is None:
+            return None
+        return LinkRef(provider=self.key, external_id=match["issue"], url=url)
+
+    def fetch_ticket(self, credentials: Credentials, external_id: str) -> Ticket:
+        client = TrackerClient(credentials.access_token)
+        return _ticket(client.get(TrackerClient.ISSUE.format(issue=external_id)))
+
+    def list_tickets(self, credentials: Credentials, *, container_id: str,
+                     cursor: str | None = None, query: str = "", limit: int = 100) -> Page:
+        answer = TrackerClient(credentials.access_token).get(
+            TrackerClient.PROJECT_ISSUES.format(project=container_id),
+            params={"cursor": cursor or 0, "limit": limit})
+        items = [_ticket(issue) for issue in answer["issues"]]
+        if query:
+            items = [item for item in items if query.casefold() in item.title.casefold()]
+        return Page(items=items, next_cursor=answer.get("next"))
+
+    def list_workspaces(self, credentials: Credentials) -> list[dict[str, str]]:
+        return TrackerClient(credentials.access_token).get(TrackerClient.WORKSPACES)["workspaces"]
+
+    def list_containers(self, credentials: Credentials, *,
+                        workspace_id: str) -> list[dict[str, str]]:
+        return TrackerClient(credentials.access_token).get(
+            TrackerClient.PROJECTS.format(workspace=workspace_id))["projects"]
+
+    def search_tickets(self, credentials: Credentials, *, workspace_id: str, query: str) -> Page:
+        answer = TrackerClient(credentials.access_token).get(
+            TrackerClient.SEARCH.format(workspace=workspace_id), params={"q": query})
+        return Page(items=[_ticket(issue) for issue in answer["issues"]])
+
+    def create_ticket(self, credentials: Credentials, new: NewTicket) -> Ticket:
+        return _ticket(TrackerClient(credentials.access_token).post(TrackerClient.ISSUES, json={
+            "project": new.container_id, "title": new.title, "description": new.description}))
+
+    def update_ticket(self, credentials: Credentials, external_id: str,
+                      changes: TicketChanges) -> Ticket:
+        names = {"title": "title", "description": "description", "completed": "state"}
+        data = {names[name]: value for name, value in changes.as_dict().items()}
+        if "state" in data:
+            data["state"] = "done" if data["state"] else "open"
+        client = TrackerClient(credentials.access_token)
+        return _ticket(client.patch(TrackerClient.ISSUE.format(issue=external_id), json=data))
+
+
+provider = TrackerProvider()

@@ -14,18 +14,9 @@ from approvals import errors as approval_errors
 from approvals.models import Team
 from approvals.selectors import installation_get
 from approvals.services import integration_check_available
-from cards import errors
 from cards.conf import cards_settings
 from cards.provider_calls import account_for, provider_call, provider_for
-from integrations.providers import (
-    Browsing,
-    Page,
-    Provider,
-    Ticket,
-    TicketRead,
-    TicketSearch,
-    supports,
-)
+from integrations.providers import Browsing, Page, Ticket, TicketRead, TicketSearch
 
 WORKSPACES, PROJECTS, TASKS = "workspaces", "projects", "tasks"
 
@@ -42,12 +33,15 @@ def _ticket_item(ticket: Ticket) -> dict[str, Any]:
             "status": ticket.status, "assignee_name": ticket.assignee_name}
 
 
-def _require(provider: Provider, capability: type, feature: str) -> Any:
-    """The provider, typed as the capability it declares; NotSupported when it declares none."""
-    if not supports(provider, capability):
-        raise errors.NotSupported(errors.NOT_SUPPORTED.format(integration=provider.name,
-                                                              feature=feature))
-    return provider
+def _level(*, workspace: str, project: str, query: str) -> tuple[str, type, str]:
+    """(level, capability, feature) a request asks for, decided before any account is read."""
+    if project:
+        return TASKS, TicketRead, "browsing tasks"
+    if workspace and query:
+        return TASKS, TicketSearch, "task search"
+    if workspace:
+        return PROJECTS, Browsing, "browsing projects"
+    return WORKSPACES, Browsing, "browsing workspaces"
 
 
 def picker_browse(
@@ -55,43 +49,42 @@ def picker_browse(
     project: str = "", query: str = "", cursor: str | None = None,
 ) -> PickerPage:
     """No workspace: the workspaces. A workspace: its projects, or with `query` a task search in
-    it. A project: its tasks, a page at a time (`cursor`), filtered by `query`."""
-    provider = provider_for(integration)
+    it. A project: its tasks, a page at a time (`cursor`), filtered by `query`. A provider that
+    does not declare the capability a level needs is refused (NotSupported) before any call."""
+    level, capability, feature = _level(workspace=workspace, project=project, query=query)
+    provider = provider_for(integration, capability, feature)
     entry = integration_check_available(team=team, integration=integration)
     if installation_get(team=team, integration=integration) is None:
         raise approval_errors.NotInstalled(
             approval_errors.NOT_INSTALLED.format(integration=entry.name)
         )
     account = account_for(user=user, team=team, integration=integration)
-    if project:
-        reader: TicketRead = _require(provider, TicketRead, "browsing tasks")
+    if capability is TicketRead:
         page: Page = provider_call(
             account=account, integration=integration,
-            call=lambda credentials: reader.list_tickets(
+            call=lambda credentials: provider.list_tickets(
                 credentials, container_id=project, cursor=cursor or None, query=query,
                 limit=cards_settings.CARDS_PICKER_PAGE_SIZE,
             ),
         )
-        return PickerPage(TASKS, [_ticket_item(t) for t in page.items], page.next_cursor)
-    if workspace and query:
-        searcher: TicketSearch = _require(provider, TicketSearch, "task search")
+        return PickerPage(level, [_ticket_item(t) for t in page.items], page.next_cursor)
+    if capability is TicketSearch:
         page = provider_call(
             account=account, integration=integration,
-            call=lambda credentials: searcher.search_tickets(
+            call=lambda credentials: provider.search_tickets(
                 credentials, workspace_id=workspace, query=query),
         )
-        return PickerPage(TASKS, [_ticket_item(t) for t in page.items], page.next_cursor)
-    if workspace:
-        browser: Browsing = _require(provider, Browsing, "browsing projects")
+        return PickerPage(level, [_ticket_item(t) for t in page.items], page.next_cursor)
+    if level == PROJECTS:
         items = provider_call(
             account=account, integration=integration,
-            call=lambda credentials: browser.list_containers(credentials, workspace_id=workspace),
+            call=lambda credentials: provider.list_containers(credentials,
+                                                              workspace_id=workspace),
         )
-        return PickerPage(PROJECTS, [_named(item) for item in items])
-    browser = _require(provider, Browsing, "browsing workspaces")
+        return PickerPage(level, [_named(item) for item in items])
     items = provider_call(account=account, integration=integration,
-                          call=browser.list_workspaces)
-    return PickerPage(WORKSPACES, [_named(item) for item in items])
+                          call=provider.list_workspaces)
+    return PickerPage(level, [_named(item) for item in items])
 
 
 def _named(item: dict[str, Any]) -> dict[str, Any]:

@@ -21,20 +21,27 @@ from approvals.services import (
 from cards import errors
 from cards.selectors import integration_name
 from integrations import errors as api_errors
-from integrations.providers import Credentials, Provider, get_provider
+from integrations.providers import Credentials, Provider, get_provider, supports
 
 T = TypeVar("T")
 
 
-def provider_for(integration: str) -> Provider:
+def provider_for(integration: str, capability: type | None = None,
+                 feature: str = "this operation") -> Any:
+    """The enabled provider; with `capability`, only when it declares it (NotSupported naming
+    `feature` otherwise), typed for the caller as that capability."""
     integration_name(integration)  # UnknownIntegration for a key outside the catalog
     try:
-        return get_provider(integration)
+        provider: Provider = get_provider(integration)
     except LookupError:
         raise errors.NotSupported(
             errors.NOT_SUPPORTED.format(integration=integration_name(integration),
-                                        feature="this operation")
+                                        feature=feature)
         ) from None
+    if capability is not None and not supports(provider, capability):
+        raise errors.NotSupported(
+            errors.NOT_SUPPORTED.format(integration=provider.name, feature=feature))
+    return provider
 
 
 def integration_ensure_installed(

@@ -34,6 +34,9 @@ from integrations.providers import (
     Page,
     Ticket,
     TicketChanges,
+    TicketCreate,
+    TicketRead,
+    TicketUpdate,
     parse_any_link,
 )
 
@@ -189,7 +192,7 @@ def cards_import(
     limit_single = cards_settings.CARDS_IMPORT_MAX_WITHOUT_CONTAINER
     if not container_id and len(wanted) > limit_single:
         raise errors.InvalidImport(errors.CONTAINER_NEEDED.format(limit=limit_single))
-    provider = provider_for(integration)
+    provider = provider_for(integration, TicketRead, "importing tasks")
     integration_ensure_installed(
         team=board.team, integration=integration, acting_user=acting_user, source_ip=source_ip
     )
@@ -236,7 +239,7 @@ def _linked_ticket(
     understood and its integration installed for the team (or requested: InstallRequested)."""
     reference = _parse_link(url)
     integration = reference.provider
-    provider = provider_for(integration)
+    provider = provider_for(integration, TicketRead, "reading tasks")
     if reference.site:
         # A tool with one instance per team (Jira Server): only the team's own server's links
         # can be fetched; parse_link is pure, so this is where the link meets the team.
@@ -294,7 +297,7 @@ def card_create(
     source_ip: str | None = None, webhook_base_url: str | None = None,
 ) -> CardWidget:
     """Create a task in the chosen container (project) with the user's token, then its card."""
-    provider = provider_for(integration)
+    provider = provider_for(integration, TicketCreate, "creating tasks")
     integration_ensure_installed(
         team=board.team, integration=integration, acting_user=acting_user, source_ip=source_ip
     )
@@ -345,7 +348,7 @@ def card_update(
     if not submitted:
         raise errors.NothingToChange(errors.NOTHING_TO_CHANGE)
     integration = card.provider
-    provider = provider_for(integration)
+    provider = provider_for(integration, TicketUpdate, "editing tasks")
     try:
         account = account_for(user=acting_user, team=card.board.team, integration=integration)
     except ApplicationError as error:
@@ -394,7 +397,7 @@ def card_details(*, card: CardWidget, viewer: AbstractBaseUser) -> CardDetails:
     live-only details without storing them. A viewer without a connection gets NeedsConnection;
     a viewer the tool refuses gets NoAccess, and the card is left exactly as it was."""
     integration = card.provider
-    provider = provider_for(integration)
+    provider = provider_for(integration, TicketRead, "reading tasks")
     account = account_for(user=viewer, team=card.board.team, integration=integration)
     # Under the card's lock: a read that began before an edit cannot be stored after the edit's
     # answer and undo it.

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from approvals import services
-from approvals.admin_forms import TeamListFilter, UserByNameField
+from approvals.admin_forms import IntegrationField, TeamListFilter, UserByNameField
 from approvals.admin_site import console_teams
 from approvals.audit import audit_event_record, client_ip
 from approvals.models import AuditEvent, Installation, InstallRequest, Membership, Team
@@ -152,6 +152,11 @@ class InstallationAdmin(TeamScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["team", "integration"] if obj else []
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "integration":
+            return IntegrationField(label="Integration", required=True)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change) -> None:
         if change:

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 
 from approvals.admin_site import console_teams
 from approvals.models import Team
+from integrations.providers import all_providers
 
 USER_NOT_FOUND = "No user has this username or e-mail address."
 USER_LABEL = "User (username or e-mail)"
@@ -70,3 +71,17 @@ class TeamListFilter(admin.RelatedFieldListFilter):
         teams = console_teams(request)
         visible = Team.objects.all() if teams is None else Team.objects.filter(pk__in=teams)
         return [(team.pk, str(team)) for team in visible.order_by("name")]
+
+
+def provider_choices() -> list[tuple[str, str]]:
+    """The enabled providers, read when the form is drawn (the key fields carry no choices)."""
+    return [(provider.key, provider.name) for provider in all_providers()]
+
+
+class IntegrationField(forms.ChoiceField):
+    """A select of the registry's providers for an integration key field."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("max_length", None)
+        kwargs.pop("empty_value", None)
+        super().__init__(choices=provider_choices, **kwargs)

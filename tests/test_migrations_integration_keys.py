@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("approvals", "0001_initial"), ("tokens", "0003_refresh_attempt_started_at"),
+BEFORE = [("approvals", "0002_personal_settings"), ("tokens", "0003_refresh_attempt_started_at"),
           ("cards", "0001_initial")]
-AFTER = [("approvals", "0002_integration_keys_from_registry"),
+AFTER = [("approvals", "0003_integration_keys_from_registry"),
          ("tokens", "0004_integration_keys_from_registry"),
          ("cards", "0002_integration_keys_from_registry")]
 

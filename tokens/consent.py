@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from approvals.catalog import IntegrationKey
-
 STORED_FIELDS = (
     "Title",
     "Description",
@@ -61,7 +59,7 @@ class Disclosure:
 def disclosure_for(*, integration: str, name: str, retention_days: int) -> Disclosure:
     """The pre-consent page's content for one integration."""
     credentials = CREDENTIALS.format(name=name, days=retention_days)
-    if integration == IntegrationKey.JIRA_SERVER:
+    if integration == "jira_server":
         return Disclosure(
             integration=integration, name=name,
             reads=("The issues you paste, open or link to a card, with your Jira account",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from approvals.catalog import IntegrationKey
 from approvals.models import Installation
 from cards.models import Board
 from tests.factories import make_admin, make_member, make_team
@@ -31,7 +30,7 @@ def asana(settings, live_server, asana_sandbox):
 @pytest.fixture
 def team(db):
     team = make_team("Launch team")
-    Installation.objects.create(team=team, integration=IntegrationKey.ASANA,
+    Installation.objects.create(team=team, integration="asana",
                                 installed_by=make_admin(team, "alex-admin"))
     return team
 
@@ -110,4 +109,4 @@ def test_disconnect_and_uninstall_for_me_each_confirm_and_the_page_shows_the_dif
         "You removed Asana for yourself on")
     expect(item.get_by_role("link", name="Use Asana again")).to_be_visible()
     maria.shot("5-removed-for-me")
-    assert Installation.objects.filter(team=team, integration=IntegrationKey.ASANA).exists()
+    assert Installation.objects.filter(team=team, integration="asana").exists()

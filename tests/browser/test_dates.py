@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from approvals.catalog import IntegrationKey
 from cards.models import Board, CardWidget
 from cards.templatetags.conduit_time import when_text
 from tests.browser.conftest import WatchedPage
@@ -26,7 +25,7 @@ def test_card_dialog_and_pages_show_one_format_in_the_browser_zone(browser, live
     team = make_team("Launch team")
     member = make_member(team, "maria")
     board = Board.objects.create(team=team, name="Q3 launch", created_by=member)
-    CardWidget.objects.create(board=board, provider=IntegrationKey.ASANA, external_id="1",
+    CardWidget.objects.create(board=board, provider="asana", external_id="1",
                               url="https://app.asana.com/0/0/1", title="Dated card",
                               synced_at=SYNCED)
     context = browser.new_context(timezone_id="Asia/Kolkata",

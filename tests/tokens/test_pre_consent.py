@@ -9,7 +9,6 @@ import html
 import pytest
 from django.urls import reverse
 
-from approvals.catalog import IntegrationKey
 from approvals.models import Installation
 from integrations.asana.oauth import SCOPES
 from tokens.consent import ASANA_SCOPE_REASONS, NOT_STORED, STORED_FIELDS
@@ -58,7 +57,7 @@ def test_cancel_without_a_next_page_goes_back_to_integrations(client, asana, asa
 
 
 def test_jira_pre_consent_says_jira_has_no_finer_scopes(client, asana_team):
-    Installation.objects.create(team=asana_team.team, integration=IntegrationKey.JIRA_SERVER)
+    Installation.objects.create(team=asana_team.team, integration="jira_server")
     client.force_login(asana_team.member)
     body = text(client.get(reverse("tokens:connect", args=["jira_server"])))
     assert "Connect your Jira Server account" in body

@@ -34,6 +34,23 @@ def revoke_accounts(*, team: Any, integration: str, user: Any | None, acting_use
     return revoked
 
 
+AccountHolders = Callable[..., list[str]]
+account_holder_listers: list[AccountHolders] = []
+
+
+def register_account_holders(lister: AccountHolders) -> AccountHolders:
+    """`lister(team=..., integration=...)` names the people whose accounts an uninstall for
+    the team would revoke (the confirmation page says how many and who)."""
+    if lister not in account_holder_listers:
+        account_holder_listers.append(lister)
+    return lister
+
+
+def account_holders(*, team: Any, integration: str) -> list[str]:
+    return sorted({name for lister in account_holder_listers
+                   for name in lister(team=team, integration=integration)})
+
+
 class MemberLeavingHandler(Protocol):
     def __call__(self, *, team: Any, user: Any, acting_user: Any) -> None: ...
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from approvals.models import Team
 from integrations.jira_server import webhooks
@@ -118,6 +119,28 @@ def sandbox_registration_available(connection: JiraServerConnection) -> bool:
 
 
 # -- linked issues ----------------------------------------------------------------------------
+def check_progress(connection: JiraServerConnection) -> dict[str, Any]:
+    """The background check as the console polls it: state (queued, running, idle or
+    interrupted), the items finished so far (or the last report) and when it last finished."""
+    from integrations.jira_server.services import CHECK_STALE_AFTER
+
+    state = connection.check_state
+    requested = connection.check_requested_at
+    if state != JiraServerConnection.CheckState.IDLE and (
+            requested is None or requested < timezone.now() - CHECK_STALE_AFTER):
+        state = "interrupted"
+    results = connection.check_results or {}
+    return {
+        "state": state,
+        "running": state in (JiraServerConnection.CheckState.QUEUED,
+                             JiraServerConnection.CheckState.RUNNING),
+        "items": [{key: item.get(key, "") for key in ("key", "status", "title", "message")}
+                  for item in results.get("items") or []],
+        "outcome": "" if results.get("running") else results.get("outcome", ""),
+        "checked_at": connection.checked_at.isoformat() if connection.checked_at else None,
+    }
+
+
 def issue_links_for_tasks(*, team: Team, task_gids: list[str]) -> dict[str, list[JiraIssueLink]]:
     """Links of these Asana tasks to issues of the team's current Jira server (one query)."""
     connection = connection_get(team=team)

@@ -200,11 +200,11 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
             return HttpResponseRedirect(request.path)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Application Link",
+            "title": f"Application Link for {connection.base_url}",
             "opts": self.model._meta,
             "original": connection,
             "connection": connection,
-            "values": selectors.applink_values(connection, base=base),
+            "steps": selectors.applink_steps(connection, base=base),
             "sandbox_available": selectors.sandbox_registration_available(connection),
             "can_change": self.has_change_permission(request, connection),
             "links_count": JiraIssueLink.objects.filter(

@@ -108,6 +108,43 @@ def applink_values(connection: JiraServerConnection, *, base: str) -> list[Appli
     ]
 
 
+@dataclass(frozen=True)
+class ApplinkStep:
+    title: str
+    instructions: str
+    values: list[ApplinkValue]
+
+
+def applink_steps(connection: JiraServerConnection, *, base: str) -> list[ApplinkStep]:
+    """The values of applink_values grouped as Jira 7.13–8.x's screens ask for them: the link
+    list, the "Configure Application URL" warning, "Link applications", the incoming link."""
+    values = {value.label: value for value in applink_values(connection, base=base)}
+
+    def pick(*labels: str) -> list[ApplinkValue]:
+        return [values[label] for label in labels]
+
+    return [
+        ApplinkStep("Open Application links",
+                    "In Jira, as a Jira administrator: Administration (cog icon) › Applications "
+                    "› Application links.", []),
+        ApplinkStep("Enter Conduit's address",
+                    "Paste the Application URL into the field at the top and select "
+                    "Create new link.", pick("Application URL")),
+        ApplinkStep("Configure Application URL",
+                    "Jira says “No response was received from the URL you entered”: "
+                    "that is expected. Select Continue.", []),
+        ApplinkStep("Link applications",
+                    "Fill in these fields, tick Create incoming link, leave the other fields "
+                    "empty and select Continue.",
+                    pick("Application Name", "Application Type", "Create incoming link")),
+        ApplinkStep("Incoming link",
+                    "Fill in these fields and select Continue. Jira lists the link as "
+                    "Conduit, Generic application.",
+                    pick("Consumer Key", "Consumer Name", "Public Key",
+                         "Consumer Callback URL")),
+    ]
+
+
 def sandbox_registration_available(connection: JiraServerConnection) -> bool:
     """The "Register with the sandbox" button: a loopback base URL with EGRESS_ALLOW_LOOPBACK."""
     from integrations.conf import integration_settings

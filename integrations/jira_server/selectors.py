@@ -88,6 +88,11 @@ class ApplinkValue:
     value: str
     hint: str = ""
 
+    @property
+    def copyable(self) -> bool:
+        """A value typed into a Jira field (not a choice or a checkbox to tick)."""
+        return self.label not in ("Application Type", "Create incoming link")
+
 
 def applink_values(connection: JiraServerConnection, *, base: str) -> list[ApplinkValue]:
     """What to enter in Jira's Application Links screen, in the order Jira asks for it

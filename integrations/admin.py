@@ -127,8 +127,7 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
         )
         obj.pk = connection.pk
         # In the background after the registration commits; the change page shows progress.
-        services.connection_check_request(connection=connection, acting_user=request.user,
-                                          source_ip=client_ip(request))
+        self._check_requested(request, connection)
 
     def add_view(self, request, form_url="", extra_context=None):
         try:

@@ -16,6 +16,7 @@ from approvals.admin_site import console_teams
 from approvals.audit import audit_event_record, client_ip
 from approvals.audit_actions import AuditAction
 from approvals.audit_sentences import audit_sentence
+from approvals.catalog import CATALOG
 from approvals.hooks import account_holders
 from approvals.models import AuditEvent, Installation, InstallRequest, Membership, Team
 from approvals.selectors import is_support, teams_administered_by
@@ -143,6 +144,18 @@ class MembershipAdmin(TeamScopedAdmin):
         for membership in queryset:
             self.delete_model(request, membership)
 
+    def delete_view(self, request, object_id, extra_context=None):
+        """Django's confirmation page, saying first which of the member's accounts go."""
+        membership = self.get_queryset(request).select_related("user", "team").filter(
+            pk=object_id).first()
+        leaving = [] if membership is None else [
+            entry.name for key, entry in CATALOG.items()
+            if membership.user.username in account_holders(team=membership.team,
+                                                           integration=key)
+        ]
+        return super().delete_view(request, object_id,
+                                   {**(extra_context or {}), "leaving_accounts": leaving})
+
 
 @admin.register(Installation)
 class InstallationAdmin(TeamScopedAdmin):
@@ -240,7 +253,8 @@ class InstallRequestAdmin(TeamScopedAdmin):
                            obj=None):
         # A request is decided with Approve / Deny (the template), never edited and saved.
         context.update(show_save=False, show_save_and_continue=False,
-                       show_save_and_add_another=False, show_delete=False)
+                       show_save_and_add_another=False, show_delete=False,
+                       title="Install request")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -134,3 +134,19 @@ def test_an_unknown_audit_action_is_refused():
 
     with pytest.raises(ValueError):
         audit_event_record(action="install_request.aprove")
+
+
+def test_removing_a_member_confirms_which_accounts_go_then_revokes_them(desk):
+    account = ConnectedAccount.objects.create(user=desk["member"], team=desk["team"],
+                                              integration="asana", access_token="opaque")
+    membership = Membership.objects.get(user=desk["member"])
+    url = reverse("admin:approvals_membership_delete", args=[membership.pk])
+    page = desk["client"].get(url).content.decode()
+    assert "Their Asana account in this team is revoked at once" in page
+    desk["client"].post(url, {"post": "yes"})
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    account.refresh_from_db()
+    assert account.status == ConnectedAccount.Status.REVOKED
+    assert account.revoked_reason == "member_removed" and account.access_token is None
+    event = AuditEvent.objects.get(action="membership.delete")
+    assert audit_sentence(event) == "ada removed bob (Member) from Demo Team"

@@ -148,7 +148,7 @@ def test_uninstall_for_team_asks_first_and_says_how_many_people_lose_their_token
     page.locator("select[name=action]").select_option("uninstall_for_team")
     page.locator("button[name=index]").click()
     consequences = page.locator("#uninstall-consequences")
-    expect(consequences).to_contain_text("2 persons")
+    expect(consequences).to_contain_text("2 people")
     expect(consequences).to_contain_text("bob, maria")
     alex.shot("1-confirmation")
     assert Installation.objects.filter(pk=installation.pk).exists()  # nothing happened yet

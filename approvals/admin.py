@@ -258,8 +258,11 @@ class InstallRequestAdmin(TeamScopedAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if request.method == "POST":
-            return self.response_post_save_change(request, None)  # nothing here is saved
+        if request.method == "POST" and object_id is not None:
+            obj = self.get_object(request, object_id)
+            if obj is not None and self.has_change_permission(request, obj):
+                return self.response_post_save_change(request, obj)  # nothing here is saved
+            # Outside the viewer's teams: Django's own refusal, as for any other page.
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Approve selected requests (installs the integration)",

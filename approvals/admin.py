@@ -8,11 +8,16 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import path
 
-from approvals import services
+from approvals import console_views, services
 from approvals.admin_forms import IntegrationField, TeamListFilter, UserByNameField
 from approvals.admin_site import console_teams
 from approvals.audit import audit_event_record, client_ip
+from approvals.audit_actions import AuditAction
+from approvals.audit_sentences import audit_sentence
+from approvals.catalog import CATALOG
+from approvals.hooks import account_holders
 from approvals.models import AuditEvent, Installation, InstallRequest, Membership, Team
 from approvals.selectors import is_support, teams_administered_by
 from config.errors import ApplicationError
@@ -139,6 +144,18 @@ class MembershipAdmin(TeamScopedAdmin):
         for membership in queryset:
             self.delete_model(request, membership)
 
+    def delete_view(self, request, object_id, extra_context=None):
+        """Django's confirmation page, saying first which of the member's accounts go."""
+        membership = self.get_queryset(request).select_related("user", "team").filter(
+            pk=object_id).first()
+        leaving = [] if membership is None else [
+            entry.name for key, entry in CATALOG.items()
+            if membership.user.username in account_holders(team=membership.team,
+                                                           integration=key)
+        ]
+        return super().delete_view(request, object_id,
+                                   {**(extra_context or {}), "leaving_accounts": leaving})
+
 
 @admin.register(Installation)
 class InstallationAdmin(TeamScopedAdmin):
@@ -180,11 +197,27 @@ class InstallationAdmin(TeamScopedAdmin):
 
         return redirect(reverse("admin:approvals_installation_changelist"))
 
-    @admin.action(description="Uninstall for team (revokes every member's tokens)",
+    @admin.action(description="Uninstall for team (revokes every member's tokens)…",
                   permissions=["change"])
-    def uninstall_for_team(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def uninstall_for_team(self, request: HttpRequest, queryset: QuerySet):
+        """A confirmation page first, naming who loses their tokens; then the uninstall."""
+        installations = list(queryset.select_related("team"))
+        if not request.POST.get("apply"):
+            rows = [(installation, account_holders(team=installation.team,
+                                                   integration=installation.integration))
+                    for installation in installations]
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Uninstall for the team?",
+                "rows": rows,
+                "people": sum(len(holders) for _, holders in rows),
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/approvals/installation/uninstall_confirm.html",
+                                    context)
         done = 0
-        for installation in queryset.select_related("team"):
+        for installation in installations:
             if self.run_service(request, lambda i=installation: services.integration_uninstall_for_team(
                 team=i.team, integration=i.integration, acting_user=request.user,
                 source_ip=client_ip(request),
@@ -192,6 +225,7 @@ class InstallationAdmin(TeamScopedAdmin):
                 done += 1
         if done:
             self.message_user(request, f"Uninstalled {done} integration(s).", messages.SUCCESS)
+        return None
 
 
 @admin.register(InstallRequest)
@@ -199,10 +233,42 @@ class InstallRequestAdmin(TeamScopedAdmin):
     list_display = ["requested_by", "integration", "team", "status", "created_at", "decided_by",
                     "reason"]
     list_filter = ["status", "integration", "team"]
+    list_select_related = ["requested_by", "team", "decided_by"]
     search_fields = ["requested_by__username", "requested_by__email", "team__name"]
     readonly_fields = ["team", "integration", "requested_by", "status", "reason", "decided_by",
                        "decided_at", "created_at"]
     actions = ["approve_requests", "deny_requests"]
+    change_form_template = "admin/approvals/installrequest/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:object_id>/approve/",
+                 view(lambda request, object_id: console_views.install_request_approve_view(
+                     self, request, object_id)),
+                 name="approvals_installrequest_approve"),
+            path("<int:object_id>/deny/",
+                 view(lambda request, object_id: console_views.install_request_deny_view(
+                     self, request, object_id)),
+                 name="approvals_installrequest_deny"),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):
+        # A request is decided with Approve / Deny (the template), never edited and saved.
+        context.update(show_save=False, show_save_and_continue=False,
+                       show_save_and_add_another=False, show_delete=False,
+                       title="Install request")
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            obj = self.get_object(request, object_id)
+            if obj is not None and self.has_change_permission(request, obj):
+                return self.response_post_save_change(request, obj)  # nothing here is saved
+            # Outside the viewer's teams: Django's own refusal, as for any other page.
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Approve selected requests (installs the integration)",
                   permissions=["change"])
@@ -243,12 +309,18 @@ class InstallRequestAdmin(TeamScopedAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(TeamScopedAdmin):
-    list_display = ["created_at", "action", "actor_label", "target", "team", "source_ip"]
+    list_display = ["created_at", "what_happened", "team", "source_ip"]
     list_filter = ["action", "team", "created_at"]
+    list_select_related = ["team"]
     search_fields = ["actor_label", "target", "action"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "action", "actor", "actor_label", "target", "team",
-                       "source_ip", "metadata"]
+    fields = ["created_at", "what_happened", "action", "actor_label", "target", "team",
+              "source_ip", "metadata"]
+    readonly_fields = fields
+
+    @admin.display(description="What happened")
+    def what_happened(self, obj: AuditEvent) -> str:
+        return audit_sentence(obj)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # the audit log is read-only for everyone
@@ -259,7 +331,7 @@ class AuditedUserAdmin(UserAdmin):
 
     def _audit(self, request: HttpRequest, obj, action: str, message="") -> None:
         audit_event_record(
-            action=action, actor=request.user, target=str(obj), source_ip=client_ip(request),
+            action=AuditAction(action), actor=request.user, target=str(obj), source_ip=client_ip(request),
             metadata={"user": obj.pk, "change": str(message)[:500]},
         )
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from approvals.audit_actions import AuditAction
 from approvals.models import AuditEvent, Team
 
 # Metadata keys that must never reach the audit log, whatever a caller passes.
@@ -29,24 +30,36 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def audit_changes(**values: tuple[Any, Any]) -> dict[str, list[Any]]:
+    """`field=(old, new)` pairs as the log stores them, keeping only what changed."""
+    return {name: [old, new] for name, (old, new) in values.items() if old != new}
+
+
 def audit_event_record(
     *,
-    action: str,
+    action: AuditAction | str,
     actor=None,
     target: str = "",
     team: Team | None = None,
     source_ip: str | None = None,
     metadata: dict[str, Any] | None = None,
+    changes: dict[str, list[Any]] | None = None,
 ) -> AuditEvent:
+    """Write one event. `action` must be an AuditAction (a plain string is checked against
+    it: ValueError for an unknown one); `changes` holds `field: [old, new]` (audit_changes);
+    metadata keys that could hold a secret are dropped, whatever a caller passes."""
+    action = AuditAction(action)
     clean = {
         key: value
         for key, value in (metadata or {}).items()
         if key.lower() not in FORBIDDEN_METADATA
     }
+    if changes:
+        clean["changes"] = changes
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_label=getattr(actor, "username", "") or "",
-        action=action,
+        action=action.value,
         target=str(target)[:255],
         team=team,
         source_ip=source_ip,

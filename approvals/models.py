@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from approvals.audit_actions import AuditAction
 from approvals.catalog import Plan
 from integrations.providers import provider_name
 
@@ -93,7 +94,7 @@ class InstallRequest(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("requested at", auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -124,14 +125,14 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
     )
-    actor_label = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
+    actor_label = models.CharField("actor", max_length=150, blank=True)
+    action = models.CharField(max_length=64, db_index=True, choices=AuditAction.choices)
     target = models.CharField(max_length=255, blank=True)
     team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
     )
-    source_ip = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    source_ip = models.GenericIPAddressField("source IP", null=True, blank=True)
+    created_at = models.DateTimeField("when", auto_now_add=True, db_index=True)
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -7,14 +7,14 @@ Every service that changes governed state runs in one transaction, takes the key
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from approvals import errors
-from approvals.audit import audit_event_record
-from approvals.catalog import CatalogEntry, catalog_entry
-from approvals.hooks import revoke_accounts
+from approvals import errors, notifications
+from approvals.audit import audit_changes, audit_event_record
+from approvals.audit_actions import AuditAction, RevocationReason
+from approvals.catalog import CATALOG, CatalogEntry, catalog_entry
+from approvals.hooks import member_leaving, revoke_accounts
 from approvals.models import Installation, InstallRequest, Membership, Team
 from approvals.selectors import (
     install_request_pending_for,
@@ -22,9 +22,6 @@ from approvals.selectors import (
     is_team_admin,
     membership_get,
 )
-
-APPROVED_SUBJECT = "{integration} is now installed for {team}"
-DENIED_SUBJECT = "Your request for {integration} was declined"
 
 
 def _catalog_entry(integration: str) -> CatalogEntry:
@@ -66,17 +63,6 @@ def _approve_pending(*, team: Team, integration: str, acting_user: AbstractBaseU
     return [install_request.pk for install_request in pending]
 
 
-def _notify(request_ids: list[int], subject: str, body: str) -> None:
-    recipients = list(
-        InstallRequest.objects.filter(pk__in=request_ids)
-        .exclude(requested_by__email="")
-        .values_list("requested_by__email", flat=True)
-        .distinct()
-    )
-    if recipients:
-        send_mail(subject, body, None, recipients, fail_silently=True)
-
-
 def integration_install(
     *, team: Team, integration: str, acting_user: AbstractBaseUser, source_ip: str | None = None
 ) -> Installation:
@@ -96,15 +82,17 @@ def integration_install(
         )
         approved = _approve_pending(team=team, integration=integration, acting_user=acting_user)
         audit_event_record(
-            action="integration.install",
+            action=AuditAction.INTEGRATION_INSTALL,
             actor=acting_user,
             target=entry.name,
             team=team,
             source_ip=source_ip,
             metadata={"integration": integration, "approved_requests": approved},
         )
-        subject = APPROVED_SUBJECT.format(integration=entry.name, team=team.name)
-        transaction.on_commit(lambda: _notify(approved, subject, subject + "."))
+        notifications.notify_requests_approved(
+            team=team, request_ids=approved, integration_name=entry.name,
+            acting_user=acting_user,
+        )
     return installation
 
 
@@ -128,12 +116,15 @@ def install_request_create(
                 team=team, integration=integration, requested_by=requested_by
             )
             audit_event_record(
-                action="install_request.create",
+                action=AuditAction.INSTALL_REQUEST_CREATE,
                 actor=requested_by,
                 target=entry.name,
                 team=team,
                 source_ip=source_ip,
                 metadata={"integration": integration, "request": install_request.pk},
+            )
+            notifications.notify_install_requested(
+                install_request=install_request, integration_name=entry.name
             )
     except IntegrityError:
         # Another request of the same member won the race: theirs is the pending one.
@@ -166,12 +157,13 @@ def install_request_approve(
     with transaction.atomic():
         locked = _lock_pending(install_request)
         audit_event_record(
-            action="install_request.approve",
+            action=AuditAction.INSTALL_REQUEST_APPROVE,
             actor=acting_user,
             target=str(locked),
             team=team,
             source_ip=source_ip,
             metadata={"integration": locked.integration, "request": locked.pk},
+            changes=audit_changes(status=(locked.status, InstallRequest.Status.APPROVED)),
         )
         installation = integration_install(
             team=team, integration=locked.integration, acting_user=acting_user,
@@ -195,21 +187,25 @@ def install_request_deny(
         raise errors.ReasonRequired(errors.DENY_NEEDS_REASON)
     with transaction.atomic():
         locked = _lock_pending(install_request)
+        previous = locked.status
         locked.status = InstallRequest.Status.DENIED
         locked.reason = reason
         locked.decided_by = acting_user
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "reason", "decided_by", "decided_at"])
         audit_event_record(
-            action="install_request.deny",
+            action=AuditAction.INSTALL_REQUEST_DENY,
             actor=acting_user,
             target=str(locked),
             team=team,
             source_ip=source_ip,
             metadata={"integration": locked.integration, "request": locked.pk, "reason": reason},
+            changes=audit_changes(status=(previous, locked.status)),
         )
-        subject = DENIED_SUBJECT.format(integration=locked.get_integration_display())
-        transaction.on_commit(lambda: _notify([locked.pk], subject, f"{subject}: {reason}"))
+        notifications.notify_request_denied(
+            install_request=locked, integration_name=locked.get_integration_display(),
+            acting_user=acting_user,
+        )
     return locked
 
 
@@ -227,7 +223,7 @@ def install_request_cancel(
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "decided_by", "decided_at"])
         audit_event_record(
-            action="install_request.cancel",
+            action=AuditAction.INSTALL_REQUEST_CANCEL,
             actor=acting_user,
             target=str(locked),
             team=locked.team,
@@ -254,10 +250,10 @@ def integration_uninstall_for_team(
             raise errors.NotInstalled(errors.NOT_INSTALLED.format(integration=entry.name))
         revoked = revoke_accounts(
             team=team, integration=integration, user=None, acting_user=acting_user,
-            reason="uninstall_for_team",
+            reason=RevocationReason.UNINSTALL_FOR_TEAM,
         )
         audit_event_record(
-            action="integration.uninstall_for_team",
+            action=AuditAction.INTEGRATION_UNINSTALL_FOR_TEAM,
             actor=acting_user,
             target=entry.name,
             team=team,
@@ -278,10 +274,10 @@ def integration_uninstall_for_me(
     with transaction.atomic():
         revoked = revoke_accounts(
             team=team, integration=integration, user=acting_user, acting_user=acting_user,
-            reason="uninstall_for_me",
+            reason=RevocationReason.UNINSTALL_FOR_ME,
         )
         audit_event_record(
-            action="integration.uninstall_for_me",
+            action=AuditAction.INTEGRATION_UNINSTALL_FOR_ME,
             actor=acting_user,
             target=entry.name,
             team=team,
@@ -294,35 +290,61 @@ def integration_uninstall_for_me(
 def membership_save(
     *, membership: Membership, acting_user: AbstractBaseUser, source_ip: str | None = None,
 ) -> Membership:
-    """Create or change a membership (team admins of that team, or superusers)."""
+    """Create or change a membership (team admins of that team, or superusers). A role change
+    records the old and the new role; saving an unchanged membership writes no event."""
     if not (acting_user.is_superuser or is_team_admin(user=acting_user, team=membership.team)):
         raise errors.AdminsOnly(errors.ADMINS_ONLY)
     created = membership.pk is None
     with transaction.atomic():
+        previous_role = None if created else (
+            Membership.objects.select_for_update().filter(pk=membership.pk)
+            .values_list("role", flat=True).first()
+        )
         membership.save()
+        changes = audit_changes(role=(previous_role, membership.role))
+        if not created and not changes:
+            return membership
         audit_event_record(
-            action="membership.create" if created else "membership.change",
+            action=AuditAction.MEMBERSHIP_CREATE if created else AuditAction.MEMBERSHIP_CHANGE,
             actor=acting_user,
             target=str(membership.user),
             team=membership.team,
             source_ip=source_ip,
             metadata={"user": membership.user_id, "role": membership.role},
+            changes=changes,
         )
     return membership
 
 
 def membership_delete(
     *, membership: Membership, acting_user: AbstractBaseUser, source_ip: str | None = None,
-) -> None:
+) -> int:
+    """Remove a member from the team (team admins of that team, or superusers); returns how
+    many of their accounts were revoked.
+
+    First the member-leaving handlers run (outside the transaction: they may call a provider
+    with the member's still valid account, e.g. to move or delete their webhook
+    subscriptions); then, in one transaction, the membership goes, every account of the
+    member in the team is revoked (reason "member_removed") and the event is written.
+    """
     if not (acting_user.is_superuser or is_team_admin(user=acting_user, team=membership.team)):
         raise errors.AdminsOnly(errors.ADMINS_ONLY)
+    team, user = membership.team, membership.user
+    member_leaving(team=team, user=user, acting_user=acting_user)
     with transaction.atomic():
+        revoked = 0
+        for integration in CATALOG:
+            revoked += revoke_accounts(
+                team=team, integration=integration, user=user, acting_user=acting_user,
+                reason=RevocationReason.MEMBER_REMOVED,
+            )
         audit_event_record(
-            action="membership.delete",
+            action=AuditAction.MEMBERSHIP_DELETE,
             actor=acting_user,
-            target=str(membership.user),
-            team=membership.team,
+            target=str(user),
+            team=team,
             source_ip=source_ip,
-            metadata={"user": membership.user_id, "role": membership.role},
+            metadata={"user": user.pk, "role": membership.role, "revoked_accounts": revoked},
         )
         membership.delete()
+    return revoked

@@ -151,7 +151,8 @@ def integration_states(*, user: AbstractBaseUser, team: Team) -> list[Integratio
     )
     accounts = {
         account.integration: account
-        for account in ConnectedAccount.objects.filter(user=user, team=team)
+        for account in ConnectedAccount.objects.filter(user=user, team=team).exclude(
+            status=ConnectedAccount.Status.REVOKED)
     }
     requests: dict[str, str] = {}
     for integration, status in (

@@ -187,6 +187,45 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict = {}  # the apps add their periodic jobs in their own modules
 
+# -- e-mail: one URL, smtp://user:password@host:port (smtp+tls://, smtp+ssl://) or console:// --
+# Parsed here with urllib: dj-email-url has had no release since 2022 and the format is small.
+EMAIL_URL = env("EMAIL_URL", "console://")
+
+
+def email_settings(url: str) -> dict:
+    """Django's EMAIL_* settings from EMAIL_URL; refuses a scheme it does not know."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    backends = {
+        "console": "django.core.mail.backends.console.EmailBackend",
+        "locmem": "django.core.mail.backends.locmem.EmailBackend",
+        "dummy": "django.core.mail.backends.dummy.EmailBackend",
+        "smtp": "django.core.mail.backends.smtp.EmailBackend",
+        "smtp+tls": "django.core.mail.backends.smtp.EmailBackend",
+        "smtp+ssl": "django.core.mail.backends.smtp.EmailBackend",
+    }
+    if scheme not in backends:
+        refuse_to_start(f"EMAIL_URL: unknown scheme {scheme!r} (use smtp://, smtp+tls://, "
+                        "smtp+ssl:// or console://)")
+    values: dict = {"EMAIL_BACKEND": backends[scheme]}
+    if scheme.startswith("smtp"):
+        values.update(
+            EMAIL_HOST=parts.hostname or "localhost",
+            EMAIL_PORT=parts.port or {"smtp+ssl": 465, "smtp+tls": 587}.get(scheme, 25),
+            EMAIL_HOST_USER=unquote(parts.username or ""),
+            EMAIL_HOST_PASSWORD=unquote(parts.password or ""),
+            EMAIL_USE_TLS=scheme == "smtp+tls",
+            EMAIL_USE_SSL=scheme == "smtp+ssl",
+            EMAIL_TIMEOUT=10,
+        )
+    return values
+
+
+globals().update(email_settings(EMAIL_URL))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Conduit <conduit@localhost>")
+
 # -- auth, sessions, cookies -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -13,8 +13,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,6 +27,8 @@ from integrations.jira_server import checks, selectors, services
 from integrations.models import JiraIssueLink, JiraServerConnection
 
 CHECK_DONE = "Compatibility check of {url}: {label}."
+CHECK_STARTED = "The compatibility check of {url} is running; this page shows its progress."
+CHECK_ALREADY_RUNNING = "A compatibility check of {url} is already running."
 APPLINK_VERIFIED = "The Application Link works: Jira answered a request token for {key}."
 SANDBOX_REGISTERED = "Registered the Application Link in the Jira sandbox and verified it."
 WEBHOOK_REGISTERED = "Jira's webhook is registered: cards of Jira issues now update on changes."
@@ -71,6 +72,7 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
     form = JiraServerConnectionForm
     list_display = ["team", "base_url", "status", "server_version", "checked_at",
                     "applink_verified_at"]
+    list_select_related = ["team"]
     list_filter = ["status"]
     search_fields = ["team__name", "base_url"]
     actions = ["run_compatibility_check"]
@@ -124,14 +126,8 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
             acting_user=request.user, source_ip=client_ip(request),
         )
         obj.pk = connection.pk
-
-        def check() -> None:
-            # After the registration commits: no row lock is held while Jira is asked.
-            report = services.connection_check(connection=connection, acting_user=request.user,
-                                               source_ip=client_ip(request))
-            self._report_message(request, report)
-
-        transaction.on_commit(check)
+        # In the background after the registration commits; the change page shows progress.
+        self._check_requested(request, connection)
 
     def add_view(self, request, form_url="", extra_context=None):
         try:
@@ -149,21 +145,16 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
             self.delete_model(request, connection)
 
     # -- the check ------------------------------------------------------------------------------
-    def _report_message(self, request: HttpRequest, report: checks.CheckReport) -> None:
-        level = {checks.FAIL: messages.ERROR, checks.WARNING: messages.WARNING}.get(
-            report.outcome, messages.SUCCESS)
-        self.message_user(request, CHECK_DONE.format(url=report.base_url,
-                                                     label=checks.outcome_label(report)), level)
-        for item in report.items:
-            if item.status in (checks.FAIL, checks.WARNING):
-                self.message_user(request, f"{item.title}: {item.message} {item.advice}", level)
+    def _check_requested(self, request: HttpRequest, connection: JiraServerConnection) -> None:
+        started = services.connection_check_request(
+            connection=connection, acting_user=request.user, source_ip=client_ip(request))
+        message = CHECK_STARTED if started else CHECK_ALREADY_RUNNING
+        self.message_user(request, message.format(url=connection.base_url), messages.INFO)
 
     @admin.action(description="Run compatibility check", permissions=["change"])
     def run_compatibility_check(self, request: HttpRequest, queryset) -> None:
         for connection in queryset.select_related("team"):
-            report = services.connection_check(connection=connection, acting_user=request.user,
-                                               source_ip=client_ip(request))
-            self._report_message(request, report)
+            self._check_requested(request, connection)
 
     # -- extra pages ----------------------------------------------------------------------------
     def get_urls(self):
@@ -171,6 +162,8 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
         return [
             path("<uuid:object_id>/check/", view(self.check_view),
                  name="integrations_jiraserverconnection_check"),
+            path("<uuid:object_id>/check/progress/", view(self.check_progress_view),
+                 name="integrations_jiraserverconnection_check_progress"),
             path("<uuid:object_id>/applink/", view(self.applink_view),
                  name="integrations_jiraserverconnection_applink"),
             *super().get_urls(),
@@ -189,11 +182,14 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
         if request.method != "POST":
             raise Http404
         connection = self._connection(request, object_id, change=True)
-        report = services.connection_check(connection=connection, acting_user=request.user,
-                                           source_ip=client_ip(request))
-        self._report_message(request, report)
+        self._check_requested(request, connection)
         return HttpResponseRedirect(
             reverse("admin:integrations_jiraserverconnection_change", args=[connection.pk]))
+
+    def check_progress_view(self, request: HttpRequest, object_id) -> JsonResponse:
+        """The check's state and the items finished so far, for the change page's poller."""
+        connection = self._connection(request, object_id, change=False)
+        return JsonResponse(selectors.check_progress(connection))
 
     def applink_view(self, request: HttpRequest, object_id) -> HttpResponse:
         connection = self._connection(request, object_id, change=request.method == "POST")
@@ -203,11 +199,11 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
             return HttpResponseRedirect(request.path)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Application Link",
+            "title": f"Application Link for {connection.base_url}",
             "opts": self.model._meta,
             "original": connection,
             "connection": connection,
-            "values": selectors.applink_values(connection, base=base),
+            "steps": selectors.applink_steps(connection, base=base),
             "sandbox_available": selectors.sandbox_registration_available(connection),
             "can_change": self.has_change_permission(request, connection),
             "links_count": JiraIssueLink.objects.filter(
@@ -254,8 +250,9 @@ def check_report_html(results: dict) -> str:
             for item in items
         ),
     )
-    return format_html('<ul class="check-report">{}</ul><p>Result: {}</p>', rows,
-                       results.get("outcome", "").upper())
+    outcome = {checks.FAIL: "FAIL", checks.WARNING: "PASS with warnings",
+               checks.PASS: "PASS"}.get(results.get("outcome", ""), "")
+    return format_html('<ul class="check-report">{}</ul><p>Result: {}</p>', rows, outcome)
 
 
 @admin.register(JiraIssueLink)

@@ -23,10 +23,12 @@ from oauth2_provider.models import (
 
 from approvals.admin import TeamScopedAdmin
 from approvals.audit import client_ip
+from approvals.audit_actions import RevocationReason
 from approvals.selectors import is_support
 from tokens import services
 from tokens.models import ConnectedAccount
 
+REASON_LABELS = dict(RevocationReason.choices)
 PRESENT = "present"
 ABSENT = "absent"
 REVOKED_COUNT = "Revoked the tokens of {count} account(s); provider revocation is on its way."
@@ -43,16 +45,17 @@ def _stored(field: str) -> ExpressionWrapper:
 
 @admin.register(ConnectedAccount)
 class ConnectedAccountAdmin(TeamScopedAdmin):
-    list_display = ["user", "team", "integration", "provider_account_name", "status",
-                    "access_token_state", "refresh_token_state", "expires_at", "last_used_at"]
+    list_display = ["user", "team", "integration", "provider_account_name", "state",
+                    "credentials", "expires_at", "last_used_at"]
     list_filter = ["integration", "status", "team"]
     search_fields = ["user__username", "user__email", "provider_account_name",
                      "provider_account_email", "team__name"]
-    list_select_related = ["user", "team"]
+    list_select_related = ["user", "team", "revoked_by"]
     fields = ["user", "team", "integration", "provider_account_id", "provider_account_name",
-              "provider_account_email", "status", "scopes", "access_token_state",
+              "provider_account_email", "state", "scopes", "access_token_state",
               "refresh_token_state", "token_secret_state", "expires_at", "last_used_at",
-              "last_refreshed_at", "consecutive_failures", "created_at", "updated_at"]
+              "last_refreshed_at", "consecutive_failures", "revoked_at", "revoked_by",
+              "revoked_reason_label", "created_at", "updated_at"]
     readonly_fields = fields
     actions = ["revoke_tokens"]
 
@@ -63,6 +66,28 @@ class ConnectedAccountAdmin(TeamScopedAdmin):
             has_refresh_token=_stored("refresh_token"),
             has_token_secret=_stored("token_secret"),
         )
+
+    @admin.display(description="status", ordering="status")
+    def state(self, obj: ConnectedAccount) -> str:
+        """The status; for a revoked account also when, by whom and why."""
+        if obj.status != ConnectedAccount.Status.REVOKED:
+            return obj.get_status_display()
+        when = f" {obj.revoked_at:%Y-%m-%d %H:%M %Z}" if obj.revoked_at else ""
+        by = f" by {obj.revoked_by}" if obj.revoked_by_id else ""
+        return f"Revoked{when}{by}: {self.revoked_reason_label(obj)}"
+
+    @admin.display(description="why revoked")
+    def revoked_reason_label(self, obj: ConnectedAccount) -> str:
+        return REASON_LABELS.get(obj.revoked_reason, obj.revoked_reason) or "—"
+
+    @admin.display(description="tokens")
+    def credentials(self, obj: ConnectedAccount) -> str:
+        """One column for the list: which secrets are stored (never a value)."""
+        stored = [name for name, present in (
+            ("access", getattr(obj, "has_access_token", False)),
+            ("refresh", getattr(obj, "has_refresh_token", False)),
+            ("secret", getattr(obj, "has_token_secret", False))) if present]
+        return ", ".join(stored) + " present" if stored else "none"
 
     @admin.display(description="access token")
     def access_token_state(self, obj: ConnectedAccount) -> str:
@@ -86,7 +111,8 @@ class ConnectedAccountAdmin(TeamScopedAdmin):
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet):
         if request.POST.get("apply"):
             revoked = 0
-            for account in queryset.select_related("user", "team"):
+            for account in queryset.select_related("user", "team").exclude(
+                    status=ConnectedAccount.Status.REVOKED):
                 if self.run_service(request, lambda a=account: services.account_revoke(
                     account=a, acting_user=request.user, reason="console",
                     source_ip=client_ip(request),

@@ -6,8 +6,16 @@ class TokensConfig(AppConfig):
     verbose_name = "Connected accounts"
 
     def ready(self) -> None:
-        from approvals.hooks import register_account_revoker
+        from approvals.hooks import (
+            register_account_holders,
+            register_account_revoker,
+            register_console_panel,
+        )
+        from tokens import console
         from tokens.services import accounts_revoke_for
 
         # Uninstall for team / for me revoke the accounts through tokens' one revocation path.
         register_account_revoker(accounts_revoke_for)
+        register_account_holders(console.account_holders)
+        register_console_panel(console.connections_health_panel)
+        register_console_panel(console.revocations_waiting_panel)

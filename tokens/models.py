@@ -28,15 +28,24 @@ class ConnectedAccount(models.Model):
     # Any enabled provider's key: validated by services against the registry, not by choices,
     # so a new provider needs no migration here.
     integration = models.CharField(max_length=30)
-    provider_account_id = models.CharField(max_length=255, blank=True)
-    provider_account_name = models.CharField(max_length=255, blank=True)
-    provider_account_email = models.CharField(max_length=255, blank=True)
+    provider_account_id = models.CharField("account id at the provider", max_length=255,
+                                           blank=True)
+    provider_account_name = models.CharField("connected as", max_length=255, blank=True)
+    provider_account_email = models.CharField("e-mail at the provider", max_length=255,
+                                              blank=True)
     access_token = EncryptedTextField(null=True)
     refresh_token = EncryptedTextField(null=True)
     token_secret = EncryptedTextField(null=True)  # Jira OAuth 1.0a token secret
     expires_at = models.DateTimeField(null=True, blank=True)
     scopes = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    # A revoked account stays listed (when, by whom, why) with every credential deleted.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    revoked_reason = models.CharField("why revoked", max_length=30, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)

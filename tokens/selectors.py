@@ -17,10 +17,12 @@ from tokens.models import ConnectedAccount, ProviderRevocation
 
 
 def account_get(*, user: AbstractBaseUser, team: Team, integration: str) -> ConnectedAccount | None:
-    """The user's account for the integration in the team (any status), or None."""
+    """The user's account for the integration in the team (active or needing a reconnect), or
+    None; a revoked account is kept for the console only and counts as none here."""
     if not user.is_authenticated:
         return None
-    return ConnectedAccount.objects.filter(user=user, team=team, integration=integration).first()
+    return ConnectedAccount.objects.filter(user=user, team=team, integration=integration).exclude(
+        status=ConnectedAccount.Status.REVOKED).first()
 
 
 def connect_url(integration: str) -> str:
@@ -142,7 +144,8 @@ def integrations_overview(*, user: AbstractBaseUser) -> list[TeamIntegrations]:
     )
     accounts = {
         (account.team_id, account.integration): account
-        for account in ConnectedAccount.objects.filter(user=user, team__in=teams)
+        for account in ConnectedAccount.objects.filter(user=user, team__in=teams).exclude(
+            status=ConnectedAccount.Status.REVOKED)
     }
     removals = removals_for_me(user=user, teams=teams)
     requests: dict[tuple[int, str], InstallRequest] = {}

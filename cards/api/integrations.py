@@ -82,7 +82,7 @@ class ConnectionDeleteApi(ConduitApi):
         account = account_get(user=request.user, team=team, integration=key)
         if account is None:
             raise errors.NotConnected(errors.NOT_CONNECTED.format(integration=name))
-        account_revoke(account=account, acting_user=request.user, reason="user_disconnect",
+        account_revoke(account=account, acting_user=request.user, reason="disconnect",
                        source_ip=self.source_ip(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 

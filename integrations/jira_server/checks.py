@@ -12,6 +12,7 @@ Nothing here touches the database: `services.connection_check` stores the report
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,7 +41,10 @@ URL_INVALID = "{error}"
 URL_ADVICE = "Register Jira's base URL as users open it, for example https://jira.example.com."
 
 HTTPS_OK = "The address uses HTTPS."
-HTTPS_LOOPBACK = "The address uses plain http to a loopback host."
+HTTPS_LOOPBACK = (
+    "Plain http is accepted for this loopback host under the loopback exception (not in "
+    "production)."
+)
 HTTPS_MISSING = "The address uses plain http: Conduit talks to Jira over HTTPS only."
 HTTPS_ADVICE = (
     "Serve Jira over HTTPS (Tomcat's HTTPS connector, or a TLS reverse proxy in front of Jira) "
@@ -50,7 +54,9 @@ HTTPS_ADVICE = (
 )
 
 ADDRESS_OK = "{host} resolves to a public address ({addresses})."
-ADDRESS_LOOPBACK = "{host} resolves to loopback ({addresses})."
+ADDRESS_LOOPBACK = (
+    "{host} resolves to loopback ({addresses}), accepted under the loopback exception."
+)
 ADDRESS_UNRESOLVED = "{host} does not resolve in DNS."
 ADDRESS_UNRESOLVED_ADVICE = (
     "Publish a DNS record for {host} that resolves to an address reachable from the internet, "
@@ -144,13 +150,14 @@ VERSION_UNSUPPORTED_ADVICE = "Run Jira Server or Data Center " + SUPPORTED_RANGE
 VERSION_UNREADABLE = "Jira reported a version Conduit cannot read: {version!r}."
 VERSION_SKIPPED = "Not known: serverInfo did not answer."
 
+# Each title names the requirement checked, so "[PASS] <title>" reads as "<title> is met".
 TITLES = {
-    "url": "Base URL",
-    "https": "HTTPS",
-    "public_address": "Public address",
-    "server_info": "REST API (/rest/api/2/serverInfo)",
-    "base_url": "Jira's Base URL",
-    "version": "Version",
+    "url": "Base URL is a valid address",
+    "https": "HTTPS is used",
+    "public_address": "Address is reachable from the internet",
+    "server_info": "Jira answers /rest/api/2/serverInfo",
+    "base_url": "Jira's own Base URL matches",
+    "version": f"Jira version is supported ({SUPPORTED_RANGE})",
 }
 
 
@@ -446,30 +453,40 @@ def base_url_item(registered: str, info: dict[str, Any]) -> CheckItem | None:
     )
 
 
-def compatibility_check(base_url: str) -> CheckReport:
-    """Every requirement, in order; a later one is skipped when it could not be tried."""
+def compatibility_check(
+    base_url: str, *, on_item: Callable[[CheckReport], None] | None = None
+) -> CheckReport:
+    """Every requirement, in order; a later one is skipped when it could not be tried.
+
+    `on_item(report)` is called after each finished item (the console shows the progress)."""
+
+    def add(item: CheckItem) -> None:
+        report.items.append(item)
+        if on_item is not None:
+            on_item(report)
+
     try:
         base_url = normalize_base_url(base_url)
     except BaseUrlInvalid as error:
         report = CheckReport(base_url=base_url)
-        report.items.append(CheckItem("url", FAIL, URL_INVALID.format(error=error), URL_ADVICE))
+        add(CheckItem("url", FAIL, URL_INVALID.format(error=error), URL_ADVICE))
         return report
     report = CheckReport(base_url=base_url)
-    report.items.append(https_item(base_url, report))
-    report.items.append(address_item(base_url, report))
+    add(https_item(base_url, report))
+    add(address_item(base_url, report))
     if report.failures:
-        report.items.append(CheckItem("server_info", SKIPPED, SERVER_INFO_SKIPPED))
-        report.items.append(CheckItem("version", SKIPPED, VERSION_SKIPPED))
+        add(CheckItem("server_info", SKIPPED, SERVER_INFO_SKIPPED))
+        add(CheckItem("version", SKIPPED, VERSION_SKIPPED))
         return report
     item, info = server_info_fetch(base_url)
-    report.items.append(item)
+    add(item)
     if info is None:
-        report.items.append(CheckItem("version", SKIPPED, VERSION_SKIPPED))
+        add(CheckItem("version", SKIPPED, VERSION_SKIPPED))
         return report
     report.version = str(info.get("version") or "")
     report.server_title = str(info.get("serverTitle") or "")
     matching = base_url_item(base_url, info)
     if matching is not None:
-        report.items.append(matching)
-    report.items.append(version_item(report.version, info.get("versionNumbers")))
+        add(matching)
+    add(version_item(report.version, info.get("versionNumbers")))
     return report

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from integrations.jira_server import webhooks
 from integrations.jira_server.conf import jira_server_settings
@@ -87,6 +88,11 @@ class ApplinkValue:
     value: str
     hint: str = ""
 
+    @property
+    def copyable(self) -> bool:
+        """A value typed into a Jira field (not a choice or a checkbox to tick)."""
+        return self.label not in ("Application Type", "Create incoming link")
+
 
 def applink_values(connection: JiraServerConnection, *, base: str) -> list[ApplinkValue]:
     """What to enter in Jira's Application Links screen, in the order Jira asks for it
@@ -107,6 +113,43 @@ def applink_values(connection: JiraServerConnection, *, base: str) -> list[Appli
     ]
 
 
+@dataclass(frozen=True)
+class ApplinkStep:
+    title: str
+    instructions: str
+    values: list[ApplinkValue]
+
+
+def applink_steps(connection: JiraServerConnection, *, base: str) -> list[ApplinkStep]:
+    """The values of applink_values grouped as Jira 7.13–8.x's screens ask for them: the link
+    list, the "Configure Application URL" warning, "Link applications", the incoming link."""
+    values = {value.label: value for value in applink_values(connection, base=base)}
+
+    def pick(*labels: str) -> list[ApplinkValue]:
+        return [values[label] for label in labels]
+
+    return [
+        ApplinkStep("Open Application links",
+                    "In Jira, as a Jira administrator: Administration (cog icon) › Applications "
+                    "› Application links.", []),
+        ApplinkStep("Enter Conduit's address",
+                    "Paste the Application URL into the field at the top and select "
+                    "Create new link.", pick("Application URL")),
+        ApplinkStep("Configure Application URL",
+                    "Jira says “No response was received from the URL you entered”: "
+                    "that is expected. Select Continue.", []),
+        ApplinkStep("Link applications",
+                    "Fill in these fields, tick Create incoming link, leave the other fields "
+                    "empty and select Continue.",
+                    pick("Application Name", "Application Type", "Create incoming link")),
+        ApplinkStep("Incoming link",
+                    "Fill in these fields and select Continue. Jira lists the link as "
+                    "Conduit, Generic application.",
+                    pick("Consumer Key", "Consumer Name", "Public Key",
+                         "Consumer Callback URL")),
+    ]
+
+
 def sandbox_registration_available(connection: JiraServerConnection) -> bool:
     """The "Register with the sandbox" button: a loopback base URL with EGRESS_ALLOW_LOOPBACK."""
     from integrations.conf import integration_settings
@@ -118,6 +161,28 @@ def sandbox_registration_available(connection: JiraServerConnection) -> bool:
 
 
 # -- linked issues ----------------------------------------------------------------------------
+def check_progress(connection: JiraServerConnection) -> dict[str, Any]:
+    """The background check as the console polls it: state (queued, running, idle or
+    interrupted), the items finished so far (or the last report) and when it last finished."""
+    from integrations.jira_server.services import CHECK_STALE_AFTER
+
+    state = connection.check_state
+    requested = connection.check_requested_at
+    if state != JiraServerConnection.CheckState.IDLE and (
+            requested is None or requested < timezone.now() - CHECK_STALE_AFTER):
+        state = "interrupted"
+    results = connection.check_results or {}
+    return {
+        "state": state,
+        "running": state in (JiraServerConnection.CheckState.QUEUED,
+                             JiraServerConnection.CheckState.RUNNING),
+        "items": [{key: item.get(key, "") for key in ("key", "status", "title", "message")}
+                  for item in results.get("items") or []],
+        "outcome": "" if results.get("running") else results.get("outcome", ""),
+        "checked_at": connection.checked_at.isoformat() if connection.checked_at else None,
+    }
+
+
 def issue_links_for_tasks(*, team: TeamRef, task_gids: list[str]) -> dict[str, list[JiraIssueLink]]:
     """Links of these Asana tasks to issues of the team's current Jira server (one query)."""
     connection = connection_get(team=team)

@@ -8,6 +8,9 @@ transaction. Linked issues live in `linked_issues.py`; webhook deliveries in `de
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +27,8 @@ from integrations.models import JiraServerConnection
 Status = JiraServerConnection.Status
 SANDBOX_APPLINKS_PATH = "/_sandbox/applinks"
 APPLINK_VERIFY_CALLBACK = "oob"  # RFC 5849 2.1: no callback; the token is never approved
+# Longer than the check can take (three requests of at most 5 + 15 s each).
+CHECK_STALE_AFTER = timedelta(minutes=3)
 
 
 def _require_team_admin(*, user: AbstractBaseUser, team: Team) -> None:
@@ -97,14 +102,28 @@ def connection_register(*, team: Team, base_url: str, acting_user: AbstractBaseU
                                    source_ip=source_ip)
 
 
+def _check_progress(connection: JiraServerConnection) -> Callable[[CheckReport], None]:
+    def save(report: CheckReport) -> None:
+        # A plain UPDATE, no lock: the console polls these rows while the check runs.
+        JiraServerConnection.objects.filter(pk=connection.pk).update(
+            check_state=JiraServerConnection.CheckState.RUNNING,
+            check_results={**report.as_dict(), "running": True},
+        )
+    return save
+
+
 def connection_check(*, connection: JiraServerConnection,
                      acting_user: AbstractBaseUser | None = None,
                      source_ip: str | None = None) -> CheckReport:
     """Run the compatibility check and store its report, version and the resulting status
-    (incompatible on a failure; compatible, or active once the Application Link works)."""
-    report = compatibility_check(connection.base_url)
+    (incompatible on a failure; compatible, or active once the Application Link works).
+
+    Each finished item is saved as it comes (check_state "running"), so the console shows
+    the progress; no row lock is held while Jira is asked. Audit event "jira_server.check"."""
+    report = compatibility_check(connection.base_url, on_item=_check_progress(connection))
     with transaction.atomic():
         locked = JiraServerConnection.objects.select_for_update().get(pk=connection.pk)
+        locked.check_state = JiraServerConnection.CheckState.IDLE
         locked.check_results = report.as_dict()
         locked.checked_at = timezone.now()
         if report.version:
@@ -115,11 +134,41 @@ def connection_check(*, connection: JiraServerConnection,
         else:
             locked.status = Status.ACTIVE if locked.applink_verified_at else Status.COMPATIBLE
         locked.save(update_fields=["check_results", "checked_at", "server_version",
-                                   "server_title", "status", "updated_at"])
+                                   "server_title", "status", "check_state", "updated_at"])
         _audit("jira_server.check", connection=locked, acting_user=acting_user,
                source_ip=source_ip, outcome=report.outcome, version=report.version)
     connection.refresh_from_db()
     return report
+
+
+def connection_check_request(*, connection: JiraServerConnection,
+                             acting_user: AbstractBaseUser | None = None,
+                             source_ip: str | None = None) -> bool:
+    """Ask for a compatibility check in the background (the console page shows its progress).
+
+    Idempotent while one is queued or running (False then). The task is sent on commit; see
+    tasks.check_enqueue for where it runs."""
+    from integrations.jira_server.tasks import check_enqueue
+
+    with transaction.atomic():
+        locked = JiraServerConnection.objects.select_for_update().get(pk=connection.pk)
+        if locked.check_state != JiraServerConnection.CheckState.IDLE and not _check_stale(locked):
+            return False
+        locked.check_state = JiraServerConnection.CheckState.QUEUED
+        locked.check_requested_at = timezone.now()
+        locked.save(update_fields=["check_state", "check_requested_at", "updated_at"])
+        arguments = {"connection_id": str(locked.pk),
+                     "acting_user_id": getattr(acting_user, "pk", None), "source_ip": source_ip}
+        transaction.on_commit(lambda: check_enqueue(**arguments))
+    connection.refresh_from_db()
+    return True
+
+
+def _check_stale(connection: JiraServerConnection) -> bool:
+    """A check asked for long ago and never finished (a lost message, a killed worker) no
+    longer blocks a new one."""
+    limit = timezone.now() - CHECK_STALE_AFTER
+    return connection.check_requested_at is None or connection.check_requested_at < limit
 
 
 def applink_verify(*, connection: JiraServerConnection, acting_user: AbstractBaseUser,

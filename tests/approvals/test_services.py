@@ -198,7 +198,8 @@ def connected(asana, team):
 
 def remaining_accounts() -> set[str]:
     return {f"{account.user.username}/{account.integration}"
-            for account in ConnectedAccount.objects.select_related("user")}
+            for account in ConnectedAccount.objects.select_related("user").exclude(
+                status=ConnectedAccount.Status.REVOKED)}  # revoked ones stay listed, empty
 
 
 def test_uninstall_for_team_revokes_every_members_accounts(

@@ -236,3 +236,20 @@ def tokens_worker(django_db_setup, django_db_blocker, asana_sandbox, tmp_path_fa
     finally:
         stop_worker(process)
         client.close()
+
+
+def usable_accounts():
+    """The accounts still holding credentials (revoked ones stay listed, without any)."""
+    from tokens.models import ConnectedAccount
+
+    return ConnectedAccount.objects.exclude(status=ConnectedAccount.Status.REVOKED)
+
+
+def assert_revoked(account, *, reason: str) -> None:
+    """The account is kept as revoked, with why, and holds no credential any more."""
+    from tokens.models import ConnectedAccount
+
+    kept = ConnectedAccount.objects.get(pk=account.pk)
+    assert kept.status == ConnectedAccount.Status.REVOKED
+    assert kept.revoked_at is not None and kept.revoked_reason == reason
+    assert (kept.access_token, kept.refresh_token, kept.token_secret) == (None, None, None)

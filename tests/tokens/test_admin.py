@@ -10,7 +10,7 @@ from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
 from approvals.models import AuditEvent
 from tests.factories import make_admin, make_support, make_team
-from tests.tokens.lifecycle_fixtures import make_connected_account
+from tests.tokens.lifecycle_fixtures import assert_revoked, make_connected_account
 from tokens.admin import REVOKED_COUNT
 from tokens.models import ConnectedAccount
 
@@ -60,7 +60,7 @@ def test_revoke_tokens_asks_for_confirmation_then_revokes(client, asana, account
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post(CHANGELIST, {**selection, "apply": "1"}, follow=True)
     assert REVOKED_COUNT.format(count=1) in done.content.decode()
-    assert not ConnectedAccount.objects.exists()
+    assert_revoked(account, reason="console")
     assert len(asana.requests("/-/oauth_revoke")) == 1
     assert AuditEvent.objects.get(action="account.revoke").metadata["reason"] == "console"
 

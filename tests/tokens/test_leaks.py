@@ -109,7 +109,8 @@ def test_no_token_secret_or_code_appears_anywhere_during_a_full_lifecycle(
     # Revoke.
     with django_capture_on_commit_callbacks(execute=True):
         keep(client.post(reverse("tokens:disconnect", args=["asana"]), {"team": team.pk}))
-    assert not ConnectedAccount.objects.exists()
+    assert not ConnectedAccount.objects.exclude(status=ConnectedAccount.Status.REVOKED).exists()
+    keep(console.get(reverse("admin:tokens_connectedaccount_change", args=[account.pk])))
     keep(console.get(reverse("admin:approvals_auditevent_changelist")))
     for event in AuditEvent.objects.all():
         keep(console.get(reverse("admin:approvals_auditevent_change", args=[event.pk])))

@@ -16,7 +16,7 @@ from approvals.models import AuditEvent, Installation, InstallRequest
 from integrations.errors import ApiUnauthorized
 from integrations.providers import Credentials, get_provider
 from tests.factories import make_member, make_team
-from tests.tokens.lifecycle_fixtures import make_connected_account
+from tests.tokens.lifecycle_fixtures import assert_revoked, make_connected_account, usable_accounts
 from tokens import services, tasks
 from tokens.models import ConnectedAccount, ProviderRevocation
 
@@ -49,7 +49,7 @@ def account(asana, asana_team):
     return account
 
 
-def test_disconnect_revokes_at_asana_and_deletes_the_account(
+def test_disconnect_revokes_at_asana_and_keeps_the_account_as_revoked(
         asana, account, django_capture_on_commit_callbacks):
     client, token = csrf_client(account.user)
     access_token = account.access_token
@@ -57,7 +57,8 @@ def test_disconnect_revokes_at_asana_and_deletes_the_account(
         response = client.post(DISCONNECT, {"team": account.team_id,
                                             "csrfmiddlewaretoken": token})
     assert response.status_code == 302 and response["Location"] == PAGE
-    assert not ConnectedAccount.objects.filter(pk=account.pk).exists()
+    assert_revoked(account, reason="disconnect")
+    assert ConnectedAccount.objects.get(pk=account.pk).revoked_by == account.user
     assert not ProviderRevocation.objects.exists()
     assert len(asana.requests("/-/oauth_revoke")) == 1
     assert not works_at_asana(access_token)  # the refresh token's whole grant is gone
@@ -84,7 +85,7 @@ def test_revocation_endpoint_down_still_deletes_local_credentials_and_records_th
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(DISCONNECT, {"team": account.team_id})
     assert response.status_code == 302
-    assert not ConnectedAccount.objects.filter(pk=account.pk).exists()
+    assert_revoked(account, reason="disconnect")
     failed = AuditEvent.objects.get(action="account.provider_revoke_failed")
     assert failed.metadata["error"] == "ApiUnavailable 503" and failed.metadata["attempt"] == 1
     pending = ProviderRevocation.objects.get()
@@ -103,7 +104,7 @@ def test_revocation_that_keeps_failing_is_abandoned_and_audited(asana, account, 
     settings.TOKEN_REVOCATION_MAX_ATTEMPTS = 2
     asana.fault(path_prefix="/-/oauth_revoke", status=500)
     with django_capture_on_commit_callbacks(execute=True):
-        services.account_revoke(account=account, acting_user=None, reason="test")
+        services.account_revoke(account=account, acting_user=None, reason="console")
     revocation = ProviderRevocation.objects.get()
     assert services.revocation_send(revocation_id=revocation.pk) is None
     assert not ProviderRevocation.objects.exists()
@@ -121,7 +122,8 @@ def test_uninstall_for_team_revokes_every_members_account_of_that_team_only(
         revoked = approval_services.integration_uninstall_for_team(
             team=asana_team.team, integration="asana", acting_user=asana_team.admin)
     assert revoked == 2
-    assert list(ConnectedAccount.objects.all()) == [outsider]
+    assert list(usable_accounts()) == [outsider]
+    assert_revoked(mine, reason="uninstall_for_team")
     assert len(asana.requests("/-/oauth_revoke")) == 2
     assert not works_at_asana(mine.access_token) and not works_at_asana(admins.access_token)
     assert works_at_asana(outsider.access_token)
@@ -138,7 +140,8 @@ def test_uninstall_for_me_revokes_only_my_account(client, asana, asana_team, acc
         response = client.post(reverse("tokens:uninstall_for_me", args=["asana"]),
                                {"team": asana_team.team.pk})
     assert response.status_code == 302
-    assert list(ConnectedAccount.objects.all()) == [admins]
+    assert list(usable_accounts()) == [admins]
+    assert_revoked(account, reason="uninstall_for_me")
     assert Installation.objects.filter(team=asana_team.team).exists()
     assert not works_at_asana(account.access_token)
     assert AuditEvent.objects.filter(action="integration.uninstall_for_me").exists()

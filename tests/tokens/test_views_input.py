@@ -59,7 +59,7 @@ def test_disconnect_with_a_foreign_next_goes_to_the_integrations_page(asana, acc
                                           {"team": account.team_id, "next": next_url})
     assert response.status_code == 302, response.status_code
     assert response["Location"] == PAGE
-    assert not ConnectedAccount.objects.filter(pk=account.pk).exists()
+    assert ConnectedAccount.objects.get(pk=account.pk).status == ConnectedAccount.Status.REVOKED
 
 
 @pytest.mark.parametrize("next_url", FOREIGN_NEXT)

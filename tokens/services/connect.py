@@ -136,6 +136,10 @@ def account_connect_finish(
             account = ConnectedAccount(user=user, team=team, integration=integration)
         else:
             queue_revocation(account, replaced=True)
+        # Connecting again after a revocation reuses the kept row.
+        account.revoked_at = None
+        account.revoked_by = None
+        account.revoked_reason = ""
         account.access_token = token_set.access_token
         account.refresh_token = token_set.refresh_token
         account.token_secret = token_set.token_secret

@@ -11,7 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from approvals.audit import audit_event_record
+from approvals.audit import audit_changes, audit_event_record
+from approvals.audit_actions import AuditAction, RevocationReason
 from approvals.models import Team
 from integrations.errors import ApiError
 from integrations.providers import Revocation, supports
@@ -50,28 +51,41 @@ def account_revoke(
     *, account: ConnectedAccount, acting_user: AbstractBaseUser | None, reason: str,
     source_ip: str | None = None,
 ) -> None:
-    """Delete the account and its credentials now, and revoke its grant at the provider.
+    """Delete the account's credentials now, keep the account as revoked (when, by whom, why:
+    `reason` is a RevocationReason), and revoke its grant at the provider.
 
     The provider call runs in a task after commit; when it fails the local credentials are gone
     all the same, the failure is an audit event and the task retries with backoff. Used by
-    Disconnect, uninstall for team / for me and the console's "Revoke tokens". Idempotent: an
-    account already deleted is a no-op. Audit event "account.revoke".
+    Disconnect, uninstall for team / for me, removing a member and the console's "Revoke
+    tokens". Idempotent: an account already revoked (or gone) is a no-op. Audit event
+    "account.revoke" with the status change.
     """
+    reason = RevocationReason(reason)
     with transaction.atomic():
         locked = (
             ConnectedAccount.objects.select_for_update(of=("self",))
             .select_related("team", "user").filter(pk=account.pk).first()
         )
-        if locked is None:
+        if locked is None or locked.status == ConnectedAccount.Status.REVOKED:
             return
         queue_revocation(locked)
         audit_event_record(
-            action="account.revoke", actor=acting_user, target=label(locked), team=locked.team,
-            source_ip=source_ip,
+            action=AuditAction.ACCOUNT_REVOKE, actor=acting_user, target=label(locked),
+            team=locked.team, source_ip=source_ip,
             metadata={"integration": locked.integration, "account": str(locked.pk),
-                      "user": locked.user_id, "reason": reason},
+                      "user": locked.user_id, "reason": reason.value},
+            changes=audit_changes(status=(locked.status, ConnectedAccount.Status.REVOKED)),
         )
-        locked.delete()
+        locked.access_token = None
+        locked.refresh_token = None
+        locked.token_secret = None
+        locked.expires_at = None
+        locked.refresh_attempt_started_at = None
+        locked.status = ConnectedAccount.Status.REVOKED
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = acting_user if acting_user is not None and acting_user.pk else None
+        locked.revoked_reason = reason.value
+        locked.save()
 
 
 def accounts_revoke_for(
@@ -79,7 +93,8 @@ def accounts_revoke_for(
 ) -> int:
     """The approvals revoker (approvals.hooks): the team's accounts for the integration, or
     one user's; how many were revoked."""
-    accounts = ConnectedAccount.objects.filter(team=team, integration=integration)
+    accounts = ConnectedAccount.objects.filter(team=team, integration=integration).exclude(
+        status=ConnectedAccount.Status.REVOKED)
     if user is not None:
         accounts = accounts.filter(user=user)
     count = 0

@@ -40,10 +40,12 @@ def test_the_team_admin_sees_the_connection_and_another_team_s_admin_does_not(
     assert client.post(url("check", connection)).status_code == 404
 
 
-def test_the_check_button_runs_the_check_and_shows_its_result(console, connection, jira):
+def test_the_check_button_runs_the_check_and_shows_its_result(
+        console, connection, jira, django_capture_on_commit_callbacks):
     jira.control("version", version="8.22.0")
-    response = console.post(url("check", connection), follow=True)
-    text = page(response)
+    with django_capture_on_commit_callbacks(execute=True):  # the task, eager and synchronous
+        console.post(url("check", connection))
+    text = page(console.get(url("change", connection)))
     assert "PASS with warnings" in text
     assert checks.VERSION_OTHER_8.format(version="8.22.0") in text
     connection.refresh_from_db()
@@ -53,11 +55,14 @@ def test_the_check_button_runs_the_check_and_shows_its_result(console, connectio
     assert "Run compatibility check" in change and "Loopback exception applied" in change
 
 
-def test_the_list_action_checks_the_selected_connections(console, connection, jira):
+def test_the_list_action_checks_the_selected_connections(
+        console, connection, jira, django_capture_on_commit_callbacks):
     jira.control("version", version="7.2.0")
-    response = console.post(CHANGELIST, {"action": "run_compatibility_check",
-                                         "_selected_action": [connection.pk]}, follow=True)
-    assert checks.VERSION_TOO_OLD.format(version="7.2.0") in page(response)
+    with django_capture_on_commit_callbacks(execute=True):
+        console.post(CHANGELIST, {"action": "run_compatibility_check",
+                                  "_selected_action": [connection.pk]})
+    change = page(console.get(url("change", connection)))
+    assert checks.VERSION_TOO_OLD.format(version="7.2.0") in change
     connection.refresh_from_db()
     assert connection.status == JiraServerConnection.Status.INCOMPATIBLE
 
@@ -110,3 +115,17 @@ def test_registering_in_the_console_refuses_a_second_server(console, connection,
                             {"team": team.pk, "base_url": "https://jira.example.com"})
     assert response.status_code == 200
     assert "already has a Jira Server connection" in page(response)
+
+
+def test_the_check_runs_after_the_request_and_its_progress_is_polled(
+        console, connection, jira, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = console.post(url("check", connection))
+    assert response.status_code == 302 and len(callbacks) == 1  # nothing checked yet
+    queued = console.get(url("check_progress", connection)).json()
+    assert queued["state"] == "queued" and queued["running"] is True
+    callbacks[0]()  # what the worker does
+    done = console.get(url("check_progress", connection)).json()
+    assert done["state"] == "idle" and done["running"] is False and done["outcome"] == "pass"
+    assert [item["title"] for item in done["items"]][:2] == [
+        checks.TITLES["https"], checks.TITLES["public_address"]]

@@ -81,7 +81,7 @@ def test_jira_check_fails_an_unreachable_host():
     origin = url
     assert checks.SERVER_INFO_UNREACHABLE.format(origin=origin, reason="connection refused") in report
     assert checks.REACHABILITY_ADVICE in report
-    assert "[SKIPPED] Version" in report
+    assert f"[SKIPPED] {checks.TITLES['version']}" in report
 
 
 def test_jira_check_command_exits_non_zero_on_failure_and_zero_on_success(jira):

@@ -6,7 +6,10 @@ from rest_framework.views import APIView
 
 from cards.models import CardWidget
 
-FIELDS = ("id", "provider", "external_id", "url", "title", "status", "updated_at")
+# The fields the product's cards list answers with (cards.api.serializers.CardSerializer).
+FIELDS = ("id", "board_id", "provider", "external_id", "url", "title", "description",
+          "assignee_name", "assignee_email", "status", "priority", "synced_at", "sync_error",
+          "created_at")
 
 
 class BareCardsView(APIView):

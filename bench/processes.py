@@ -21,6 +21,19 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+def bare_session(ca_file: str | None = None) -> requests.Session:
+    """A plain keep-alive session for loopback: no proxy, and `ca_file` really used.
+
+    trust_env is off because REQUESTS_CA_BUNDLE in the environment would otherwise replace the
+    session's `verify` on every request.
+    """
+    session = requests.Session()
+    session.trust_env = False
+    if ca_file:
+        session.verify = ca_file
+    return session
+
+
 @dataclass
 class Sandbox:
     base_url: str
@@ -81,8 +94,7 @@ def asana_sandbox(*, work_dir: Path, **options: str) -> Iterator[Sandbox]:
     try:
         url = _wait_for(log, r"listening on (https://\S+)", process, "the Asana sandbox").group(1)
         ca_file = re.search(r"CA file (\S+)", log.read_text()).group(1)
-        http = requests.Session()
-        http.verify = ca_file
+        http = bare_session(ca_file)
         yield Sandbox(base_url=url, ca_file=ca_file, http=http)
     finally:
         _stop(process)

@@ -12,6 +12,7 @@ writes one JSON line per measure to bench/results/<run>-<mode>.jsonl and the P4 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -40,6 +41,7 @@ def _environment(work_dir: Path) -> None:
         # The throttle still runs on every request; it must not refuse the load generator.
         "API_THROTTLE_USER": "100000000/minute",
         "WEB_CONCURRENCY": "2",
+        "LOG_LEVEL": "WARNING",  # the bench prints its own lines; INFO would drown them
     })
 
 
@@ -106,7 +108,11 @@ def main() -> int:
         print(f"P4 plot: {plot.relative_to(ROOT)}")
         print(f"bench ({mode}) done in {time.monotonic() - started:.0f} s; "
               f"results {results.path.relative_to(ROOT)}")
+        shutil.rmtree(work_dir, ignore_errors=True)
         return 0
+    except BaseException:
+        print(f"bench failed; the processes' logs are in {work_dir}", file=sys.stderr)
+        raise
     finally:
         connections.close_all()
         _database("drop")

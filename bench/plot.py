@@ -55,7 +55,7 @@ def p4_plot(measures: list[Measure], path: Path) -> Path:
             "(this machine cannot hold the run)" if extrapolated else "all points measured")
     axes.set_title(f"P4 refresh sweep, {workers} worker processes, TLS sandbox\n{note}",
                    fontsize=10)
-    axes.legend(fontsize=8, loc="upper left")
+    axes.legend(fontsize=8, loc="lower right")
     axes.grid(True, which="both", alpha=0.3)
     figure.tight_layout()
     figure.savefig(path)

@@ -81,12 +81,21 @@ def report_line(measure: Measure) -> str:
     if measure.baseline_provider_calls is not None:
         calls += f" (baseline {measure.baseline_provider_calls})"
     queries = "" if measure.sql_queries is None else f"  SQL {measure.sql_queries}"
-    return (
+    line = (
         f"{measure.name:<34} conduit {_format(s['conduit_median'], measure.unit)}  "
         f"baseline {_format(s['baseline_median'], measure.unit)}  "
         f"ratio {s['ratio_median']:5.2f} ({s['ratio_min']:.2f}-{s['ratio_max']:.2f})"
         f"{calls}{queries}"
     )
+    notes = measure.notes
+    if "grants_per_account" in notes:
+        line += (
+            f"\n{'':<34} {notes['conduit_per_second']:.0f} refreshes/s against "
+            f"{notes['baseline_per_second']:.0f}/s bare; grants per account "
+            f"{', '.join(f'{value:g}' for value in notes['grants_per_account'])}; all refreshed "
+            f"before expiry: {all(run['all_before_expiry'] for run in notes['runs'])}"
+        )
+    return line
 
 
 class Results:

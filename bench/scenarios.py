@@ -20,7 +20,6 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from approvals.catalog import IntegrationKey
 from bench.harness import Measure, interleave
 from bench.processes import Sandbox, bare_session
 from bench.setup_data import World, board_with_cards, connect
@@ -32,6 +31,7 @@ from tokens.conf import token_settings
 from tokens.models import ConnectedAccount
 
 User = get_user_model()
+ASANA = "asana"  # the provider key (integrations.providers registry)
 TASK_URL = f"https://app.asana.com/0/0/{WEBSITE_TASK_FIRST}"
 CARD_FIELDS = ("id", "board_id", "provider", "external_id", "url", "title", "description",
                "assignee_name", "assignee_email", "status", "priority", "synced_at",
@@ -109,7 +109,7 @@ def p1_unfurl(world: World, sandbox: Sandbox, sizes: Sizes) -> Measure:
         answer = bare.get(f"{api}/tasks/{WEBSITE_TASK_FIRST}", params={"opt_fields": "name"},
                           timeout=30)
         answer.raise_for_status()
-        LinkPreview.objects.create(board=world.board, provider=IntegrationKey.ASANA,
+        LinkPreview.objects.create(board=world.board, provider=ASANA,
                                    title=answer.json()["data"]["name"], reference=TASK_URL,
                                    created_by=world.member)
 
@@ -208,7 +208,7 @@ def p3_import(world: World, sandbox: Sandbox, sizes: Sizes) -> Measure:
     def conduit() -> None:
         # As a client must today: one request per CARDS_IMPORT_MAX ids.
         for start in range(0, len(gids), chunk):
-            card_services.cards_import(board=board, integration=IntegrationKey.ASANA,
+            card_services.cards_import(board=board, integration=ASANA,
                                        external_ids=gids[start:start + chunk],
                                        container_id=BACKLOG_PROJECT, acting_user=world.member)
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from approvals.catalog import IntegrationKey, Plan
+from approvals.catalog import Plan
 from approvals.models import Installation, Membership, Team
 from bench.processes import Sandbox
 from cards.models import Board, CardWidget
@@ -21,6 +21,7 @@ from integrations.sandbox.asana.seed import ADA
 from tokens.models import ConnectedAccount
 
 User = get_user_model()
+ASANA = "asana"  # the provider key (integrations.providers registry)
 
 
 @dataclass
@@ -36,7 +37,7 @@ def connect(sandbox: Sandbox, *, user, team: Team, expires_in: int | None = None
             save: bool = True) -> tuple[ConnectedAccount, dict]:
     body = sandbox.control("issue_token", user=ADA, scope=" ".join(SCOPES))
     account = ConnectedAccount(
-        user=user, team=team, integration=IntegrationKey.ASANA,
+        user=user, team=team, integration=ASANA,
         access_token=body["access_token"], refresh_token=body["refresh_token"],
         expires_at=timezone.now() + timedelta(seconds=expires_in or int(body["expires_in"])),
         scopes=" ".join(SCOPES), provider_account_id=ADA, provider_account_name="Ada",
@@ -52,7 +53,7 @@ def world(sandbox: Sandbox) -> World:
     Membership.objects.create(user=admin, team=team, role=Membership.Role.ADMIN)
     member = User.objects.create_user(username="bench-member", password="x")
     Membership.objects.create(user=member, team=team, role=Membership.Role.MEMBER)
-    Installation.objects.create(team=team, integration=IntegrationKey.ASANA, installed_by=admin)
+    Installation.objects.create(team=team, integration=ASANA, installed_by=admin)
     account, body = connect(sandbox, user=member, team=team)
     board = Board.objects.create(team=team, name="Bench", created_by=member)
     return World(team=team, member=member, account=account, access_token=body["access_token"],
@@ -63,7 +64,7 @@ def board_with_cards(world: World, count: int, name: str) -> Board:
     board = Board.objects.create(team=world.team, name=name, created_by=world.member)
     now = timezone.now()
     CardWidget.objects.bulk_create([
-        CardWidget(board=board, provider=IntegrationKey.ASANA, external_id=f"9{index:015d}",
+        CardWidget(board=board, provider=ASANA, external_id=f"9{index:015d}",
                    url=f"https://app.asana.com/0/0/9{index:015d}", title=f"Card {index}",
                    description="Stored notes " * 8, status="open", synced_at=now)
         for index in range(count)

@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` starts the product, `make test` runs the tests.
-.PHONY: run test ci
+.PHONY: run test ci bench
 
 run:
 	bash .ci/bootstrap
@@ -10,3 +10,8 @@ test:
 
 ci:
 	bash .ci/run
+
+# Benchmarks (bench/, never part of the tests): BENCH_MODE=small for the quick CI proof.
+bench:
+	bash .ci/bootstrap
+	BENCH_MODE=$(BENCH_MODE) .venv/bin/python -m bench.run

@@ -140,6 +140,10 @@ class EgressGuardAdapter(HTTPAdapter):
         cert: Any = None,
         proxies: dict[str, str] | None = None,
     ) -> requests.Response:
+        if verify is True and integration_settings.EGRESS_CA_BUNDLE:
+            # Only "verify with the default CAs" is redirected: a caller's own bundle stays, and
+            # verify=False is refused for https in get_connection_with_tls_context anyway.
+            verify = str(integration_settings.EGRESS_CA_BUNDLE)
         # A copy, so the Host header set below never leaks into the caller's request object.
         return super().send(
             request.copy(),
@@ -182,7 +186,9 @@ class EgressGuardAdapter(HTTPAdapter):
 def guard_session(session: SessionT, *, allowed_hosts: Iterable[str] = ()) -> SessionT:
     """Make `session` egress-guarded: the guard becomes its only transport.
 
-    Environment proxies, netrc and CA bundles are ignored (`trust_env = False`); redirects are
+    Environment proxies, netrc and CA bundles (REQUESTS_CA_BUNDLE...) are ignored
+    (`trust_env = False`): https is verified against EGRESS_CA_BUNDLE when that setting names a
+    file, certifi's bundle otherwise. Redirects are
     followed, each hop checked like the first, up to EGRESS_MAX_REDIRECTS.
     """
     session.trust_env = False

@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from integrations.providers import SandboxSpec, all_providers
 
+TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
+
 
 def simulators() -> dict[str, SandboxSpec]:
     """The simulators of the enabled providers, by command-line name."""
@@ -44,15 +46,28 @@ class Command(BaseCommand):
             default="",
             help="keep the simulator's data, consents and tokens in this file across restarts",
         )
+        parser.add_argument(
+            "--tls",
+            action="store_true",
+            help="serve HTTPS with a certificate generated at start (same as --option tls=1); "
+            "the CA file to trust is printed before the listening line",
+        )
+        parser.add_argument("--tls-dir", default=None, help="where to write the certificate")
 
     def handle(self, *args, **options) -> None:
         from integrations.sandbox.base import make_server
 
         simulator_class = load_simulator(options["simulator"])
         settings = dict(item.split("=", 1) for item in options["option"])
+        # tls is the server's option, not the simulator's: every simulator can speak HTTPS.
+        tls = options["tls"] or settings.pop("tls", "0").lower() in TRUE_VALUES
         app = simulator_class(**settings)
-        server = make_server(app, options["host"], options["port"])
+        server = make_server(
+            app, options["host"], options["port"], tls=tls, tls_dir=options["tls_dir"]
+        )
         kept = bool(options["state_file"]) and app.persist_to(Path(options["state_file"]))
+        if server.ca_file:
+            self.stdout.write(f"{app.name} sandbox CA file {server.ca_file}", ending="\n")
         # One line the caller can parse to learn the port when it asked for 0.
         self.stdout.write(f"{app.name} sandbox listening on {app.base_url}", ending="\n")
         if kept:

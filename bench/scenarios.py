@@ -1,0 +1,389 @@
+"""P1-P5: each runs Conduit's path and its bare baseline, interleaved, and returns Measures.
+
+Baselines do the same provider calls and DB writes with nothing around them: a pooled
+`requests.Session` that trusts the sandbox's CA (the physical limit of one call over TLS),
+plain ORM writes, a `values()` dump, a bare DRF view.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import requests
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from bench.harness import Measure, interleave
+from bench.processes import Sandbox, bare_session
+from bench.setup_data import World, board_with_cards, connect
+from cards import services as card_services
+from cards.conf import cards_settings
+from cards.models import CardWidget, LinkPreview
+from integrations.sandbox.asana.seed import BACKLOG_PROJECT, BACKLOG_TASK_COUNT, WEBSITE_TASK_FIRST
+from tokens.conf import token_settings
+from tokens.models import ConnectedAccount
+
+User = get_user_model()
+ASANA = "asana"  # the provider key (integrations.providers registry)
+TASK_URL = f"https://app.asana.com/0/0/{WEBSITE_TASK_FIRST}"
+CARD_FIELDS = ("id", "board_id", "provider", "external_id", "url", "title", "description",
+               "assignee_name", "assignee_email", "status", "priority", "synced_at",
+               "sync_error", "created_at")
+
+
+@dataclass
+class Sizes:
+    """How much each measure does: `small` proves the bench works, `full` is the real run."""
+
+    pairs: int
+    p2_cards: int
+    p3_tasks: int
+    p4_accounts: list[int]
+    p4_pairs: int
+    p5_seconds: float
+    p5_pairs: int
+    p5_clients: int
+
+
+SMALL = Sizes(pairs=3, p2_cards=500, p3_tasks=500, p4_accounts=[60], p4_pairs=1,
+              p5_seconds=1.5, p5_pairs=1, p5_clients=4)
+# P4 stops at 2,000 accounts: on a shared 2-core machine today's sweep runs at a few
+# refreshes a second, so 10,000 would take most of an hour; the plot extrapolates past it.
+FULL = Sizes(pairs=15, p2_cards=500, p3_tasks=1000, p4_accounts=[1000, 2000], p4_pairs=1,
+             p5_seconds=5, p5_pairs=3, p5_clients=8)
+
+
+def _api(sandbox: Sandbox, token: str) -> requests.Session:
+    session = bare_session(sandbox.ca_file)
+    session.headers["Authorization"] = f"Bearer {token}"
+    return session
+
+
+class QueryCount:
+    """Counts the SQL statements run on the default connection inside the block.
+
+    An execute wrapper rather than CaptureQueriesContext: a request through the test Client
+    fires request_started, which empties connection.queries_log mid-capture.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self) -> QueryCount:
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._wrapper.__exit__(*exc_info)
+
+
+def _one_operation(sandbox: Sandbox, call, path_prefix: str = "/api/1.0") -> tuple[int, int]:
+    """(provider calls, SQL queries) of one run of `call`."""
+    sandbox.clear_requests()
+    with QueryCount() as queries:
+        call()
+    return len(sandbox.requests(path_prefix)), queries.count
+
+
+# -- P1 ---------------------------------------------------------------------------------------
+def p1_unfurl(world: World, sandbox: Sandbox, sizes: Sizes) -> Measure:
+    bare = _api(sandbox, world.access_token)
+    api = sandbox.url("/api/1.0")
+
+    def conduit() -> None:
+        card_services.unfurl(board=world.board, url=TASK_URL, acting_user=world.member)
+
+    def baseline() -> None:
+        answer = bare.get(f"{api}/tasks/{WEBSITE_TASK_FIRST}", params={"opt_fields": "name"},
+                          timeout=30)
+        answer.raise_for_status()
+        LinkPreview.objects.create(board=world.board, provider=ASANA,
+                                   title=answer.json()["data"]["name"], reference=TASK_URL,
+                                   created_by=world.member)
+
+    calls, queries = _one_operation(sandbox, conduit)
+    base_calls, _ = _one_operation(sandbox, baseline)
+    c, b = interleave(conduit, baseline, pairs=sizes.pairs)
+    return Measure("P1 unfurl (TLS)", "s", c, b, provider_calls=calls,
+                   baseline_provider_calls=base_calls, sql_queries=queries)
+
+
+def p1_update(world: World, sandbox: Sandbox, sizes: Sizes) -> Measure:
+    bare = _api(sandbox, world.access_token)
+    api = sandbox.url("/api/1.0")
+    card = card_services.card_import_from_url(board=world.board, url=TASK_URL,
+                                              acting_user=world.member)
+    counter = iter(range(10**9))
+
+    def conduit() -> None:
+        card_services.card_update(card=card, acting_user=world.member,
+                                  title=f"Draft homepage copy {next(counter)}")
+
+    def baseline() -> None:
+        title = f"Draft homepage copy {next(counter)}"
+        answer = bare.put(f"{api}/tasks/{card.external_id}", json={"data": {"name": title}},
+                          timeout=30)
+        answer.raise_for_status()
+        CardWidget.objects.filter(pk=card.pk).update(title=answer.json()["data"]["name"],
+                                                     synced_at=timezone.now())
+
+    calls, queries = _one_operation(sandbox, conduit)
+    base_calls, _ = _one_operation(sandbox, baseline)
+    c, b = interleave(conduit, baseline, pairs=sizes.pairs)
+    return Measure("P1 card update (TLS)", "s", c, b, provider_calls=calls,
+                   baseline_provider_calls=base_calls, sql_queries=queries)
+
+
+# -- P2 ---------------------------------------------------------------------------------------
+def p2_cards_list(world: World, sandbox: Sandbox, sizes: Sizes) -> Measure:
+    board = board_with_cards(world, sizes.p2_cards, "P2")
+    client = Client()
+    client.force_login(world.member)
+    path = f"/api/v1/boards/{board.pk}/cards/"
+
+    def conduit() -> None:
+        answer = client.get(path)
+        assert answer.status_code == 200, answer.status_code  # noqa: S101 - bench sanity check
+        answer.content  # noqa: B018 - the body is what is measured
+
+    def baseline() -> None:
+        rows = list(CardWidget.objects.filter(board=board).order_by("id").values(*CARD_FIELDS))
+        json.dumps({"data": rows}, default=str).encode()
+
+    with QueryCount() as queries:
+        conduit()
+    c, b = interleave(conduit, baseline, pairs=sizes.pairs)
+    return Measure(f"P2 cards list ({sizes.p2_cards}, JSON)", "s", c, b, provider_calls=0,
+                   sql_queries=queries.count,
+                   notes={"cards": sizes.p2_cards})
+
+
+# -- P3 ---------------------------------------------------------------------------------------
+def _backlog_with(sandbox: Sandbox, world: World, total: int) -> list[str]:
+    """The backlog project's task gids, topped up through the API to `total` tasks."""
+    bare = _api(sandbox, world.access_token)
+    api = sandbox.url("/api/1.0")
+    for index in range(max(0, total - BACKLOG_TASK_COUNT)):
+        bare.post(f"{api}/tasks", json={"data": {"name": f"Bench task {index}",
+                                                 "projects": [BACKLOG_PROJECT]}},
+                  timeout=30).raise_for_status()
+    return _list_all(bare, api)[:total]
+
+
+def _list_all(bare: requests.Session, api: str) -> list[str]:
+    gids: list[str] = []
+    offset = None
+    while True:
+        params = {"limit": cards_settings.CARDS_IMPORT_PAGE_SIZE, "opt_fields": "name"}
+        if offset:
+            params["offset"] = offset
+        page = bare.get(f"{api}/projects/{BACKLOG_PROJECT}/tasks", params=params, timeout=30)
+        page.raise_for_status()
+        body = page.json()
+        gids += [task["gid"] for task in body["data"]]
+        offset = (body.get("next_page") or {}).get("offset")
+        if not offset:
+            return gids
+
+
+def p3_import(world: World, sandbox: Sandbox, sizes: Sizes) -> Measure:
+    gids = _backlog_with(sandbox, world, sizes.p3_tasks)
+    bare = _api(sandbox, world.access_token)
+    api = sandbox.url("/api/1.0")
+    board = world.board
+    chunk = int(cards_settings.CARDS_IMPORT_MAX)
+
+    def conduit() -> None:
+        # As a client must today: one request per CARDS_IMPORT_MAX ids.
+        for start in range(0, len(gids), chunk):
+            card_services.cards_import(board=board, integration=ASANA,
+                                       external_ids=gids[start:start + chunk],
+                                       container_id=BACKLOG_PROJECT, acting_user=world.member)
+
+    def baseline() -> None:
+        _list_all(bare, api)
+
+    calls, queries = _one_operation(sandbox, conduit)
+    base_calls, _ = _one_operation(sandbox, baseline)
+    c, b = interleave(conduit, baseline, pairs=max(1, sizes.pairs // 3))
+    return Measure(f"P3 import {len(gids)} tasks (TLS)", "s", c, b, provider_calls=calls,
+                   baseline_provider_calls=base_calls, sql_queries=queries,
+                   notes={"tasks": len(gids), "ideal_list_calls": math.ceil(
+                       len(gids) / cards_settings.CARDS_IMPORT_PAGE_SIZE)})
+
+
+# -- P4 ---------------------------------------------------------------------------------------
+def _expiring_accounts(world: World, sandbox: Sandbox, count: int, tag: str) -> list[dict]:
+    """`count` accounts (one user each) whose tokens expire in 5 minutes; their token bodies."""
+    users = User.objects.bulk_create(
+        [User(username=f"bench-{tag}-{index}") for index in range(count)], batch_size=1000
+    )
+    accounts, bodies = [], []
+    for user in users:
+        account, body = connect(sandbox, user=user, team=world.team, expires_in=300, save=False)
+        accounts.append(account)
+        bodies.append(body)
+    ConnectedAccount.objects.bulk_create(accounts, batch_size=500)
+    return bodies
+
+
+def _refreshed(since) -> int:
+    return ConnectedAccount.objects.filter(last_refreshed_at__gte=since).count()
+
+
+def p4_refresh_sweep(world: World, sandbox: Sandbox, sizes: Sizes, *, workers: int,
+                     ) -> list[Measure]:
+    from tokens import services as token_services
+
+    token_url = sandbox.url("/-/oauth_token")
+    from django.conf import settings
+
+    client_auth = (settings.ASANA_CLIENT_ID, settings.ASANA_CLIENT_SECRET)
+    measures = []
+    for count in sizes.p4_accounts:
+        conduit_times, baseline_times, grants = [], [], []
+        for pair in range(sizes.p4_pairs):
+            ConnectedAccount.objects.exclude(pk=world.account.pk).delete()
+            User.objects.filter(username__startswith="bench-p4-").delete()
+            bodies = _expiring_accounts(world, sandbox, count, f"p4-{pair}")
+            sandbox.clear_requests()
+            started_at = timezone.now()
+            started = time.perf_counter()
+            # The sweep as the beat job runs it, with every expiring account in one run.
+            token_services.accounts_refresh_expiring(
+                within_seconds=int(token_settings.TOKEN_REFRESH_WINDOW_SECONDS), batch_size=count
+            )
+            deadline = time.monotonic() + max(600, count)
+            while _refreshed(started_at) < count and time.monotonic() < deadline:
+                time.sleep(0.05)
+            conduit_times.append(time.perf_counter() - started)
+            done = _refreshed(started_at)
+            refreshes = [entry for entry in sandbox.requests("/-/oauth_token")
+                         if entry["grant_type"] == "refresh_token"]
+            grants.append({"refreshed": done, "grants": len(refreshes),
+                           "not_refreshed": count - done,
+                           # The accounts were made to expire 300 s after they were stored.
+                           "all_before_expiry": done == count and conduit_times[-1] < 300})
+            baseline_times.append(_bare_refreshes(token_url, client_auth, bodies, workers,
+                                                  ca_file=sandbox.ca_file))
+        per_account = [g["grants"] / count for g in grants]
+        rate = count / min(conduit_times)
+        measures.append(Measure(
+            f"P4 refresh sweep {count} accounts", "s", conduit_times, baseline_times,
+            provider_calls=grants[-1]["grants"], notes={
+                "accounts": count, "workers": workers, "runs": grants,
+                "grants_per_account": per_account, "conduit_per_second": rate,
+                "baseline_per_second": count / min(baseline_times),
+                "beat_batch_size": token_settings.TOKEN_REFRESH_BATCH_SIZE,
+            }))
+    return measures
+
+
+def _bare_refreshes(token_url: str, client_auth: tuple[str, str], bodies: list[dict],
+                    workers: int, *, ca_file: str) -> float:
+    """Seconds for `workers` threads, each on a pooled session, to refresh every token once."""
+    pending = list(bodies)
+    lock = threading.Lock()
+
+    def run() -> None:
+        session = bare_session(ca_file)
+        while True:
+            with lock:
+                if not pending:
+                    return
+                body = pending.pop()
+            session.post(token_url, data={
+                "grant_type": "refresh_token", "refresh_token": body["refresh_token"],
+                "client_id": client_auth[0], "client_secret": client_auth[1],
+            }, timeout=30).raise_for_status()
+
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+# -- P5 ---------------------------------------------------------------------------------------
+def _bearer_token(world: World) -> str:
+    import secrets
+
+    from oauth2_provider.models import AccessToken, Application
+
+    application = Application.objects.create(
+        name="Bench client", user=world.member, client_type=Application.CLIENT_PUBLIC,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="https://plugin.example/callback",
+    )
+    token = AccessToken.objects.create(
+        user=world.member, application=application, token=secrets.token_urlsafe(30),
+        expires=timezone.now() + timedelta(hours=2), scope="read",
+    )
+    return token.token
+
+
+def _throughput(url: str, headers: dict[str, str], *, seconds: float, clients: int) -> float:
+    """Successful requests per second of `clients` keep-alive clients hitting `url`."""
+    counts = [0] * clients
+    errors: list[int] = []
+    stop = time.perf_counter() + seconds
+
+    def run(index: int) -> None:
+        session = bare_session()
+        session.headers.update(headers)
+        while time.perf_counter() < stop:
+            answer = session.get(url, timeout=30)
+            if answer.status_code == 200:
+                counts[index] += 1
+            else:
+                errors.append(answer.status_code)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise RuntimeError(f"{url}: {len(errors)} failed answers, e.g. {errors[:5]}")
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def p5_api_throughput(world: World, sizes: Sizes, *, base_url: str) -> Measure:
+    board = board_with_cards(world, 50, "P5")
+    token = _bearer_token(world)
+    conduit_url = f"{base_url}/api/v1/boards/{board.pk}/cards/"
+    bare_url = f"{base_url}/bench/bare/boards/{board.pk}/cards/"
+    auth = {"Authorization": f"Bearer {token}"}
+    for url, headers in ((conduit_url, auth), (bare_url, {})):
+        bare_session().get(url, headers=headers, timeout=30).raise_for_status()
+        # Unmeasured load first: each gunicorn worker imports and connects on its first
+        # requests, which is start-up cost, not throughput.
+        _throughput(url, headers, seconds=1.0, clients=sizes.p5_clients)
+    conduit_rates, bare_rates = [], []
+    for index in range(sizes.p5_pairs):
+        order = [(conduit_url, auth, conduit_rates), (bare_url, {}, bare_rates)]
+        if index % 2:
+            order.reverse()
+        for url, headers, rates in order:
+            rates.append(_throughput(url, headers, seconds=sizes.p5_seconds,
+                                     clients=sizes.p5_clients))
+    return Measure("P5 API cards list (50), bearer", "req/s", conduit_rates, bare_rates,
+                   provider_calls=0, notes={"clients": sizes.p5_clients,
+                                            "seconds_per_run": sizes.p5_seconds})
+
+

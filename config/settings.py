@@ -188,6 +188,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_VISIBILITY_TIMEOUT_SECONDS = env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=300)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
 CELERY_TASK_SERIALIZER = "json"
+# The queue tasks go to and workers consume by default (Celery's own default name).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict = {}  # the apps add their periodic jobs in their own modules
 
@@ -389,7 +391,7 @@ LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 # by prometheus_client itself.
 METRICS_TOKEN = env("METRICS_TOKEN")
 # The Celery queues whose length and oldest message /metrics reports.
-METRICS_TASK_QUEUES = env_list("METRICS_TASK_QUEUES", "celery")
+METRICS_TASK_QUEUES = env_list("METRICS_TASK_QUEUES", CELERY_TASK_DEFAULT_QUEUE)
 
 # -- Sentry: only when a DSN is set ----------------------------------------------------------
 SENTRY_DSN = env("SENTRY_DSN")

@@ -67,16 +67,28 @@ def _origin(url: str) -> str:
 def call_record(*, url: str, method: str, provider: str, status: str, seconds: float) -> None:
     """The log line and the metrics of one call (`status`: the HTTP status, or the name of
     the failure: timeout, connection_error, refused)."""
+    try:
+        _call_record(url=url, method=method, provider=provider, status=status, seconds=seconds)
+    except Exception:  # noqa: BLE001 - recording must never break or mask the call itself
+        logger.debug("provider call not recorded", exc_info=False)
+
+
+def _call_record(*, url: str, method: str, provider: str, status: str, seconds: float) -> None:
     from config.observability.metrics import provider_call_duration, provider_calls
 
     parts = urlsplit(url)
-    labels = {"provider": provider_of(url, provider), "method": method,
-              "endpoint": endpoint_of(parts.path), "status": status}
+    provider = provider_of(url, provider)
+    # No path for a refused call or an unknown host: such paths are chosen by whoever supplied
+    # the URL (and can carry a token), and would make the labels unbounded.
+    known = provider != "other" and status != "refused"
+    labels = {"provider": provider, "method": method,
+              "endpoint": endpoint_of(parts.path) if known else "-", "status": status}
     provider_calls.labels(**labels).inc()
     provider_call_duration.labels(**labels).observe(seconds)
     origin = f"{parts.scheme}://{parts.netloc}"
     level = logging.WARNING if not status.isdigit() or int(status) >= 500 else logging.INFO
-    logger.log(level, PROVIDER_CALL, labels["provider"], method, origin + labels["endpoint"],
+    target = origin + labels["endpoint"] if known else origin
+    logger.log(level, PROVIDER_CALL, labels["provider"], method, target,
                status, seconds * 1000, extra={**{f"provider_{key}": value
                                                   for key, value in labels.items()},
                                                "duration_ms": round(seconds * 1000, 1)})

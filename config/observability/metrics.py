@@ -157,8 +157,9 @@ def exposition() -> bytes:
 
 
 def webhook_deliveries_counted(provider: str):
-    """Decorates a webhook view: each answer counts one delivery, accepted when 2xx, refused
-    otherwise with the status as its reason (the views stay as they are)."""
+    """Decorates a webhook view: each answer counts one delivery, accepted when 2xx (reason
+    `handshake` for Asana's X-Hook-Secret handshake), refused otherwise with the status as its
+    reason (the views stay as they are)."""
     import functools
 
     def decorate(view):
@@ -166,8 +167,11 @@ def webhook_deliveries_counted(provider: str):
         def counted(request, *args, **kwargs):
             response = view(request, *args, **kwargs)
             accepted = 200 <= response.status_code < 300
-            webhook_delivery_record(provider=provider, accepted=accepted,
-                                    reason="" if accepted else str(response.status_code))
+            if not accepted:
+                reason = str(response.status_code)
+            else:
+                reason = "handshake" if "X-Hook-Secret" in request.headers else ""
+            webhook_delivery_record(provider=provider, accepted=accepted, reason=reason)
             return response
 
         return counted

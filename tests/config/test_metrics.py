@@ -131,3 +131,24 @@ def test_refused_webhook_deliveries_are_counted(client):
     assert response.status_code == 404
     after = metric_value(scrape(client), "conduit_webhook_deliveries_total", **labels)
     assert after == before + 1
+
+
+def test_accepted_webhook_deliveries_are_counted(client):
+    from cards.models import WebhookSubscription
+    from integrations.asana.webhooks import signature_of
+
+    team = make_team()
+    subscription = WebhookSubscription.objects.create(
+        team=team, integration="asana", container_id="1200000000000001",
+        subscribed_by=make_member(team), status=WebhookSubscription.Status.ACTIVE)
+    subscription.secret = "handshake-secret-of-the-test"
+    subscription.save()
+    labels = {"provider": "asana", "outcome": "accepted", "reason": "accepted"}
+    before = metric_value(scrape(client), "conduit_webhook_deliveries_total", **labels) or 0
+    body = b'{"events": []}'
+    response = client.post(f"/webhooks/asana/{subscription.pk}", data=body,
+                           content_type="application/json",
+                           HTTP_X_HOOK_SIGNATURE=signature_of(subscription.secret, body))
+    assert response.status_code == 200
+    after = metric_value(scrape(client), "conduit_webhook_deliveries_total", **labels)
+    assert after == before + 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
+from celery.exceptions import Retry
 
 from config.observability.metrics import token_refresh_record
 from integrations.errors import ApiError
@@ -39,8 +40,15 @@ REFRESH_OUTCOMES = {"refreshed": "refreshed", "fresh": "fresh", "gone": "gone",
              reject_on_worker_lost=True, max_retries=None)
 def refresh_account(self: Task, account_id: str) -> str:
     """Refresh one account if it still expires within the window (exactly once per token);
-    each finished run counts its outcome in conduit_token_refreshes (a retry counts none)."""
-    outcome = _refresh_account(self, account_id)
+    each finished run counts its outcome in conduit_token_refreshes (a retry counts none, an
+    unexpected exception counts as error)."""
+    try:
+        outcome = _refresh_account(self, account_id)
+    except Retry:
+        raise
+    except Exception:
+        token_refresh_record("error")
+        raise
     token_refresh_record(REFRESH_OUTCOMES.get(outcome, "error"))
     return outcome
 

@@ -143,7 +143,9 @@ def test_connect_and_refresh_at_debug_log_no_secret(observed_stack, sandbox):
     Installation.objects.create(team=team, integration=IntegrationKey.ASANA,
                                 installed_by=make_admin(team, "secretive-admin"))
     browser, _ = log_in(observed_stack, "secretive-member")
-    start = browser.get(observed_stack.url("/integrations/asana/connect"), allow_redirects=False)
+    # consent=continue: the pre-consent page's Continue, which goes on to Asana.
+    start = browser.get(observed_stack.url("/integrations/asana/connect"),
+                        params={"consent": "continue"}, allow_redirects=False)
     assert start.status_code == 302, start.text[:300]
     path, params = consent(sandbox, start.headers["Location"])
     finish = browser.get(observed_stack.url(path), params=params, allow_redirects=False)

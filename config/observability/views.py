@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from config.observability.metrics import exposition
+from config.observability.exposition import exposition
 
 METRICS_REFUSED = "Metrics need a bearer token (METRICS_TOKEN) or a staff session."
 

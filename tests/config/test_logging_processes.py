@@ -14,7 +14,6 @@ import pytest
 import requests
 from django.utils import timezone
 
-from approvals.catalog import IntegrationKey
 from approvals.models import Installation
 from tests.factories import PASSWORD, make_admin, make_member, make_team
 from tests.fixtures.observability import json_lines, with_request_id
@@ -88,7 +87,7 @@ def test_task_enqueued_by_a_request_logs_in_the_worker_with_the_requests_id(
         observed_stack, sandbox):
     team = make_team("Observed")
     member = make_member(team, "observed-member")
-    Installation.objects.create(team=team, integration=IntegrationKey.ASANA,
+    Installation.objects.create(team=team, integration="asana",
                                 installed_by=make_admin(team, "observed-admin"))
     make_connected_account(sandbox, user=member, team=team)
     browser, _ = log_in(observed_stack, "observed-member")
@@ -140,7 +139,7 @@ def test_bad_host_is_one_warning_without_a_traceback(observed_stack):
 def test_connect_and_refresh_at_debug_log_no_secret(observed_stack, sandbox):
     team = make_team("Secretive")
     member = make_member(team, "secretive-member")
-    Installation.objects.create(team=team, integration=IntegrationKey.ASANA,
+    Installation.objects.create(team=team, integration="asana",
                                 installed_by=make_admin(team, "secretive-admin"))
     browser, _ = log_in(observed_stack, "secretive-member")
     # consent=continue: the pre-consent page's Continue, which goes on to Asana.

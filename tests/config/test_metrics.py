@@ -14,7 +14,6 @@ import redis
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from approvals.catalog import IntegrationKey
 from integrations.asana.client import AsanaClient
 from integrations.errors import ApiError
 from integrations.sandbox.asana.seed import ADA
@@ -96,7 +95,7 @@ def test_asana_calls_are_counted_by_route_template_and_status(client, asana):
 
 def test_revocations_pending_are_read_from_the_database_at_scrape_time(client):
     for _ in range(3):
-        ProviderRevocation.objects.create(integration=IntegrationKey.ASANA,
+        ProviderRevocation.objects.create(integration="asana",
                                           next_attempt_at=timezone.now())
     assert metric_value(scrape(client), "conduit_revocations_pending") == 3
     ProviderRevocation.objects.all().delete()

@@ -51,11 +51,12 @@ def provider_of(url: str, default: str) -> str:
     """`default` (the session's provider), else "asana" for Asana's configured origins."""
     if default:
         return default
-    from integrations.conf import integration_settings
+    from django.conf import settings
 
     origin = _origin(url)
-    asana = {_origin(str(integration_settings.ASANA_API_URL)),
-             _origin(str(integration_settings.ASANA_OAUTH_URL))}
+    # Asana's URLs as the settings give them (scheme, host and port: the sandboxes share a host).
+    asana = {_origin(str(getattr(settings, name, "") or ""))
+             for name in ("ASANA_API_URL", "ASANA_OAUTH_URL")}
     return "asana" if origin in asana else "other"
 
 

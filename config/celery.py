@@ -1,10 +1,15 @@
-"""The Celery app: Redis as broker when REDIS_URL is set, tasks in-process otherwise."""
+"""The Celery app: Redis as broker when REDIS_URL is set, tasks in-process otherwise.
+
+The worker and beat log through Django's LOGGING (JSON lines in production, redacted), not
+Celery's own formatter: `setup_logging` being connected tells Celery to leave logging alone.
+"""
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from django.conf import settings
 
+import config.observability.tasks  # noqa: F401 - connects the request-id task signals
 from tokens.schedule import BEAT_SCHEDULE as TOKENS_BEAT_SCHEDULE
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -17,3 +22,14 @@ app.autodiscover_tasks()
 app.autodiscover_tasks(lambda: list(settings.CONDUIT_PROVIDERS))
 # Periodic jobs of the apps (tokens: refresh, revocation retries, retention purge).
 app.conf.beat_schedule = {**TOKENS_BEAT_SCHEDULE}
+
+
+@signals.setup_logging.connect
+def use_django_logging(**_: object) -> None:
+    """Django's LOGGING, applied again in case something reconfigured logging before."""
+    import django
+
+    django.setup()
+    from config.logging import configure
+
+    configure(settings.LOGGING)

@@ -1,4 +1,5 @@
-"""Blanks token-like values wherever a log message might carry one.
+"""Blanks token-like values wherever a log message might carry one, and formats log lines
+(plain, or one JSON object per line for web, worker and beat).
 
 Two layers, because a filter on Conduit's handler only protects that handler: an operator's own
 handler, pytest's caplog or a log shipper attached to the root logger would still see the raw
@@ -13,6 +14,8 @@ import logging
 import logging.config
 import re
 from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter as _LibraryJsonFormatter
 
 SECRET_NAMES = (
     "access_token",
@@ -104,3 +107,88 @@ def configure(config: dict[str, Any]) -> None:
     install_record_factory()
     if config:
         logging.config.dictConfig(config)
+
+
+# -- JSON lines ------------------------------------------------------------------------------
+
+# Record attributes that go into no JSON line: `request` is Django's HttpRequest (its repr holds
+# the query string, and it is no JSON), the rest are logging's own bookkeeping.
+DROPPED_FIELDS = ("request", "taskName", "color_message")
+
+
+class JsonFormatter(_LibraryJsonFormatter):
+    """One JSON object per line: timestamp, level, logger, message, request_id, process and
+    any `extra` fields.
+
+    Redaction holds on this path too: the message is redacted by the record factory, and every
+    string value (the extras, the formatted traceback, a stack) is redacted before it is
+    serialised, so a secret can only reach the output through a value that is not a string.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
+        kwargs.setdefault("timestamp", True)
+        fmt = kwargs.pop("fmt", None) or "%(levelname)s %(name)s %(message)s %(process)d"
+        super().__init__(fmt, *args, **kwargs)
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        for name in DROPPED_FIELDS:
+            log_data.pop(name, None)
+        return {key: _redact_value(value) for key, value in log_data.items()}
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list | tuple):
+        return [_redact_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _redact_value(item) for key, item in value.items()}
+    return value
+
+
+class WarningWithoutTraceback(logging.Filter):
+    """Turns an ERROR with a traceback into one WARNING line, for expected refusals: a request
+    with a Host header outside ALLOWED_HOSTS is somebody else's mistake, not Conduit's."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def logging_config(*, log_format: str = "plain", level: str = "INFO") -> dict[str, Any]:
+    """settings.LOGGING: one console handler (plain or JSON lines) with the redaction,
+    request-id and task filters; quiet defaults for the chatty libraries."""
+    formatter = "json" if log_format == "json" else "plain"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "redact": {"()": "config.logging.RedactSecretsFilter"},
+            "request_id": {"()": "config.observability.request_id.RequestIdFilter"},
+            "task": {"()": "config.observability.tasks.TaskContextFilter"},
+            "warning_without_traceback": {"()": "config.logging.WarningWithoutTraceback"},
+        },
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "json": {"()": "config.logging.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": formatter,
+                        "filters": ["redact", "request_id", "task"]},
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # oauthlib and requests-oauthlib log tokens at DEBUG (redacted anyway).
+            "oauthlib": {"level": "WARNING", "propagate": True},
+            "requests_oauthlib": {"level": "WARNING", "propagate": True},
+            "urllib3": {"level": "WARNING", "propagate": True},
+            # One line per login is the audit event; axes' own lines stay for lockouts.
+            "axes": {"level": "WARNING", "propagate": True},
+            "django.security.DisallowedHost": {
+                "level": "WARNING", "propagate": True, "filters": ["warning_without_traceback"],
+            },
+        },
+    }

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from config.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DJANGO_ENV = os.environ.get("DJANGO_ENV", "local").strip().lower()
 PRODUCTION = DJANGO_ENV == "production"
@@ -101,6 +103,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later log line of the request, and the tasks it enqueues, carry its id.
+    "config.observability.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, which answers static files without calling what follows it.
     "config.middleware.CrossOriginResourcePolicyMiddleware",
@@ -184,6 +188,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_VISIBILITY_TIMEOUT_SECONDS = env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=300)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
 CELERY_TASK_SERIALIZER = "json"
+# The queue tasks go to and workers consume by default (Celery's own default name).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict = {}  # the apps add their periodic jobs in their own modules
 
@@ -270,6 +276,9 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # A scraper inside the private network may be let in over plain http, when asked for.
+    if env_bool("METRICS_ALLOW_PLAIN_HTTP", default=False):
+        SECURE_REDIRECT_EXEMPT.append(r"^metrics$")
     if env_bool("BEHIND_TLS_PROXY", default=True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -405,26 +414,25 @@ CONDUIT_KEYSET_FILE = env("CONDUIT_KEYSET_FILE") or (
 TOKEN_RETENTION_DAYS = int(env("TOKEN_RETENTION_DAYS", "7"))
 TOKEN_REFRESH_WINDOW_SECONDS = int(env("TOKEN_REFRESH_WINDOW_SECONDS", "600"))
 
-# -- logging: never the secrets that oauthlib and requests-oauthlib log at DEBUG -------------
+# -- logging: JSON lines in production, never a secret ----------------------------------------
 # config.logging.configure also installs a record factory that redacts for every handler,
 # including ones an operator adds: the "redact" filter alone covers only the console handler.
+# LOG_FORMAT=json (the production default) writes one JSON object per line, with request_id.
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "plain").lower()
+if LOG_FORMAT not in {"json", "plain"}:
+    refuse_to_start(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}")
+LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
 LOGGING_CONFIG = "config.logging.configure"
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "config.logging.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain",
-                    "filters": ["redact"]},
-    },
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "oauthlib": {"level": "WARNING", "propagate": True},
-        "requests_oauthlib": {"level": "WARNING", "propagate": True},
-        "urllib3": {"level": "WARNING", "propagate": True},
-    },
-}
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+
+# -- metrics: GET /metrics, Prometheus' text format ------------------------------------------
+# A bearer token (METRICS_TOKEN) or a staff session; without a token set, staff only. Never
+# public. gunicorn workers and Celery worker processes share counters through
+# PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode), read from the environment
+# by prometheus_client itself.
+METRICS_TOKEN = env("METRICS_TOKEN")
+# The Celery queues whose length and oldest message /metrics reports.
+METRICS_TASK_QUEUES = env_list("METRICS_TASK_QUEUES", CELERY_TASK_DEFAULT_QUEUE)
 
 # -- Sentry: only when a DSN is set ----------------------------------------------------------
 SENTRY_DSN = env("SENTRY_DSN")

@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 from integrations.egress import guarded_session
+from integrations.egress.observe import endpoint_templates_register
 from integrations.errors import ApiError, error_from_exception
 
 MALFORMED_ANSWER = "{provider} answered with something that is not JSON"
@@ -23,6 +24,14 @@ MALFORMED_ANSWER = "{provider} answered with something that is not JSON"
 class BaseClient:
     provider = ""  # the name people read in error messages ("Asana")
     timeout: tuple[float, float] = (5.0, 20.0)  # connect, read (seconds); the guard caps both
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The endpoint path constants become the metrics' route templates ("/tasks/{task_gid}").
+        super().__init_subclass__(**kwargs)
+        endpoint_templates_register(
+            [value for name, value in vars(cls).items()
+             if name.isupper() and isinstance(value, str) and value.startswith("/")]
+        )
 
     def __init__(
         self,

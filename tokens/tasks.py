@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
+from celery.exceptions import Retry
 
+from config.observability.metrics import token_refresh_record
 from integrations.errors import ApiError
 from tokens import services
 from tokens.conf import token_settings
@@ -30,10 +32,28 @@ def _retry(task: Task, error: ApiError) -> None:
     raise task.retry(countdown=countdown, exc=error)
 
 
+REFRESH_OUTCOMES = {"refreshed": "refreshed", "fresh": "fresh", "gone": "gone",
+                    "needs_reconnect": "needs_reconnect", "failed": "error"}
+
+
 @shared_task(bind=True, name="tokens.refresh_account", acks_late=True,
              reject_on_worker_lost=True, max_retries=None)
 def refresh_account(self: Task, account_id: str) -> str:
-    """Refresh one account if it still expires within the window (exactly once per token)."""
+    """Refresh one account if it still expires within the window (exactly once per token);
+    each finished run counts its outcome in conduit_token_refreshes (a retry counts none, an
+    unexpected exception counts as error)."""
+    try:
+        outcome = _refresh_account(self, account_id)
+    except Retry:
+        raise
+    except Exception:
+        token_refresh_record("error")
+        raise
+    token_refresh_record(REFRESH_OUTCOMES.get(outcome, "error"))
+    return outcome
+
+
+def _refresh_account(self: Task, account_id: str) -> str:
     try:
         return services.account_refresh_by_id(account_id=account_id)
     except AccountNeedsReconnect:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import socket
 import sys
+import time
 from collections.abc import Iterable
 from ipaddress import ip_address
 from typing import Any, TypeVar
@@ -28,9 +29,11 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.timeout import _DEFAULT_TIMEOUT, Timeout
 
 from integrations.conf import integration_settings
+from integrations.egress.observe import call_record
 from integrations.egress.policy import (
     PROXY_REFUSED,
     VERIFY_REFUSED,
+    EgressRefused,
     check_destination,
     refuse,
 )
@@ -118,10 +121,12 @@ def bounded_timeout(timeout: Any) -> tuple[float, float]:
 class EgressGuardAdapter(HTTPAdapter):
     """A transport adapter that sends only what `check_destination` allows, to the checked IP."""
 
-    __attrs__ = [*HTTPAdapter.__attrs__, "extra_allowed_hosts"]
+    __attrs__ = [*HTTPAdapter.__attrs__, "extra_allowed_hosts", "provider"]
 
-    def __init__(self, *, allowed_hosts: Iterable[str] = (), **kwargs: Any) -> None:
+    def __init__(self, *, allowed_hosts: Iterable[str] = (), provider: str = "",
+                 **kwargs: Any) -> None:
         self.extra_allowed_hosts = tuple(allowed_hosts)
+        self.provider = provider  # the metrics' label; "" means "tell by the host"
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -145,14 +150,28 @@ class EgressGuardAdapter(HTTPAdapter):
             # verify=False is refused for https in get_connection_with_tls_context anyway.
             verify = str(integration_settings.EGRESS_CA_BUNDLE)
         # A copy, so the Host header set below never leaks into the caller's request object.
-        return super().send(
-            request.copy(),
-            stream=stream,
-            timeout=bounded_timeout(timeout),
-            verify=verify,
-            cert=cert,
-            proxies=proxies,
-        )
+        started, status = time.monotonic(), "connection_error"
+        try:
+            response = super().send(
+                request.copy(),
+                stream=stream,
+                timeout=bounded_timeout(timeout),
+                verify=verify,
+                cert=cert,
+                proxies=proxies,
+            )
+            status = str(response.status_code)
+            return response
+        except EgressRefused:
+            status = "refused"
+            raise
+        except requests.Timeout:
+            status = "timeout"
+            raise
+        finally:
+            # One log line and the provider-call metrics (integrations.egress.observe).
+            call_record(url=request.url or "", method=request.method or "", status=status,
+                        provider=self.provider, seconds=time.monotonic() - started)
 
     def get_connection_with_tls_context(
         self,
@@ -183,7 +202,8 @@ class EgressGuardAdapter(HTTPAdapter):
         raise NotImplementedError(PROXY_REFUSED)
 
 
-def guard_session(session: SessionT, *, allowed_hosts: Iterable[str] = ()) -> SessionT:
+def guard_session(session: SessionT, *, allowed_hosts: Iterable[str] = (),
+                  provider: str = "") -> SessionT:
     """Make `session` egress-guarded: the guard becomes its only transport.
 
     Environment proxies, netrc and CA bundles (REQUESTS_CA_BUNDLE...) are ignored
@@ -193,7 +213,7 @@ def guard_session(session: SessionT, *, allowed_hosts: Iterable[str] = ()) -> Se
     """
     session.trust_env = False
     session.max_redirects = int(integration_settings.EGRESS_MAX_REDIRECTS)
-    adapter = EgressGuardAdapter(allowed_hosts=allowed_hosts)
+    adapter = EgressGuardAdapter(allowed_hosts=allowed_hosts, provider=provider)
     session.adapters.clear()
     session.mount("https://", adapter)
     session.mount("http://", adapter)
@@ -204,11 +224,13 @@ def guarded_session(
     *,
     allowed_hosts: Iterable[str] = (),
     session_class: type[SessionT] = requests.Session,  # type: ignore[assignment]
+    provider: str = "",
     **kwargs: Any,
 ) -> SessionT:
     """A new `session_class(**kwargs)` (Session, OAuth1Session, OAuth2Session...) behind the guard.
 
     `allowed_hosts` adds hosts to the provider hosts and EGRESS_ALLOWED_HOSTS, e.g. a team's
-    registered Jira Server host (a bare host or its base URL).
+    registered Jira Server host (a bare host or its base URL). `provider` labels the calls in
+    the metrics and log lines (Asana's hosts are recognised without it).
     """
-    return guard_session(session_class(**kwargs), allowed_hosts=allowed_hosts)
+    return guard_session(session_class(**kwargs), allowed_hosts=allowed_hosts, provider=provider)

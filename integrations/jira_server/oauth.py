@@ -247,6 +247,7 @@ def oauth_session(server: ServerContext, **kwargs: Any) -> OAuth1Session:
     return guarded_session(
         allowed_hosts=[server.host],
         session_class=OAuth1Session,
+        provider="jira_server",
         client_key=server.consumer_key,
         signature_method=SIGNATURE_RSA,
         rsa_key=server.private_key_pem,

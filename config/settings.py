@@ -357,6 +357,9 @@ EGRESS_ALLOWED_HOSTS = env_list("EGRESS_ALLOWED_HOSTS")
 # Plain http to 127.0.0.1 / ::1 only where asked for (the trial and the tests set it): a team
 # admin's Jira URL must never reach local ports such as PostgreSQL's or Redis' otherwise.
 EGRESS_ALLOW_LOOPBACK = env_bool("EGRESS_ALLOW_LOOPBACK", default=False)
+# A PEM bundle the provider certificates are verified against (the sandboxes' TLS mode); empty
+# means certifi's. Loaded once per process into the egress guard's one SSLContext.
+EGRESS_CA_BUNDLE = env("EGRESS_CA_BUNDLE")
 CONDUIT_KEYSET = env("CONDUIT_KEYSET")
 CONDUIT_KEYSET_FILE = env("CONDUIT_KEYSET_FILE") or (
     "" if PRODUCTION else str(LOCAL_DIR / "keyset.json")

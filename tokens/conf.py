@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_REFRESH_RECHECK_DELAY_SECONDS": 0.5,
     # How many accounts one beat run enqueues; the next run takes the rest.
     "TOKEN_REFRESH_BATCH_SIZE": 200,
+    # last_used_at is written at most once per this many seconds per account (retention counts
+    # days), so a 10-page import is one UPDATE, not ten.
+    "TOKEN_LAST_USED_RESOLUTION_SECONDS": 60,
     # Lifetime of the `state` (and PKCE verifier) kept in the session during a connect flow.
     "TOKEN_STATE_LIFETIME_SECONDS": 600,
     # Retries of refresh and revocation tasks: full-jitter exponential backoff (seconds).

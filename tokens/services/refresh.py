@@ -225,11 +225,14 @@ def account_call(*, account: ConnectedAccount, call: Callable[[Credentials], T])
     Refreshes first when the token expires within TOKEN_REFRESH_MARGIN_SECONDS, and once more
     (forced) after an ApiUnauthorized, then calls again; a second 401 marks the account
     needs_reconnect. A refresh that fails with a retryable error while the held token has not
-    expired yet uses the held token. Marks last_used_at. Raises AccountNeedsReconnect (409,
+    expired yet uses the held token. Marks last_used_at, at most once per
+    TOKEN_LAST_USED_RESOLUTION_SECONDS on the caller's `account` object, so an action of many
+    calls writes it once. Raises AccountNeedsReconnect (409,
     detail.connect_url) when the account cannot be used; provider ApiErrors pass through.
     """
     if account.status != Status.ACTIVE or not account.has_credentials:
         raise _needs_reconnect(account)
+    caller_account = account
     if _expires_within(account, token_settings.TOKEN_REFRESH_MARGIN_SECONDS):
         try:
             account = account_refresh(account=account)
@@ -248,8 +251,17 @@ def account_call(*, account: ConnectedAccount, call: Callable[[Credentials], T])
                 if locked is not None and locked.access_token == account.access_token:
                     _mark_needs_reconnect(locked, reason="unauthorized")
             raise _needs_reconnect(account) from None
-    ConnectedAccount.objects.filter(pk=account.pk).update(last_used_at=timezone.now())
+    _mark_used(caller_account)
     return result
+
+
+def _mark_used(account: ConnectedAccount) -> None:
+    now = timezone.now()
+    resolution = timedelta(seconds=token_settings.TOKEN_LAST_USED_RESOLUTION_SECONDS)
+    if account.last_used_at is not None and now - account.last_used_at < resolution:
+        return  # written moments ago (an earlier call of the same action)
+    ConnectedAccount.objects.filter(pk=account.pk).update(last_used_at=now)
+    account.last_used_at = now
 
 
 def accounts_refresh_expiring(

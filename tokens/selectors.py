@@ -28,8 +28,9 @@ def connect_url(integration: str) -> str:
     return reverse("tokens:connect", args=[integration])
 
 
-def accounts_expiring(*, within_seconds: int, limit: int) -> list:
-    """Ids of usable OAuth 2.0 accounts whose token expires within the window, soonest first."""
+def accounts_expiring(*, within_seconds: int, limit: int | None = None) -> list:
+    """Ids of usable OAuth 2.0 accounts whose token expires within the window, soonest first
+    (all of them unless `limit`)."""
     horizon = timezone.now() + timedelta(seconds=within_seconds)
     return list(
         ConnectedAccount.objects.filter(

@@ -109,7 +109,7 @@ MIDDLEWARE = [
     # The header middlewares sit outside CommonMiddleware: its APPEND_SLASH redirect (/admin ->
     # /admin/) is made on the way out, and only middlewares above it see that answer.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.CachedPolicyCSPMiddleware",  # django-csp's, the policy built once
     "config.middleware.NoStoreMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

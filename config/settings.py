@@ -161,8 +161,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
+    # One pool per process for every thread's cache (the DRF throttle reads it per request).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+                          "LOCATION": REDIS_URL,
+                          "OPTIONS": {"pool_class": "config.redis_pool.SharedConnectionPool",
+                                      "max_connections": env_int("REDIS_POOL_MAX_CONNECTIONS",
+                                                                 default=50)}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -20,7 +20,10 @@ def account_get(*, user: AbstractBaseUser, team: Team, integration: str) -> Conn
     """The user's account for the integration in the team (any status), or None."""
     if not user.is_authenticated:
         return None
-    return ConnectedAccount.objects.filter(user=user, team=team, integration=integration).first()
+    account = ConnectedAccount.objects.filter(user=user, team=team, integration=integration).first()
+    if account is not None:
+        account.team = team  # the caller's row: account_credentials needs no second team query
+    return account
 
 
 def connect_url(integration: str) -> str:

@@ -34,8 +34,10 @@ def test_unfurl_is_one_provider_read_and_one_insert(
     sandbox, board, member, member_account, django_assert_max_num_queries
 ):
     client = api_client(member)
-    # session/user, board + membership, installation, account, insert, last_used_at
-    with django_assert_max_num_queries(7) as queries:
+    # user, board with team, installation, account, last_used_at, insert (6), plus 4 on a
+    # session's first request: the viewer's time zone read and mirrored into the session
+    # (SELECT personal settings, SAVEPOINT, UPDATE session, RELEASE)
+    with django_assert_max_num_queries(10) as queries:
         response = client.post(f"/api/v1/boards/{board.pk}/unfurls/", {"url": TASK_LINK},
                                format="json")
 
@@ -52,7 +54,8 @@ def test_card_update_is_one_provider_write_and_one_card_write(
     card = make_card(board, WEBSITE_TASK_FIRST, title="Draft homepage copy")
     client = api_client(member)
     # user, card with board, membership, the card's advisory lock (take + release), the locked
-    # re-read, account, card write, last_used_at, installation, savepoints of the atomic block
+    # re-read, account, card write, last_used_at, installation, savepoints of the atomic block,
+    # and the session's first-request time zone mirror (as in the unfurl above)
     with django_assert_max_num_queries(12) as queries:
         response = client.patch(f"/api/v1/cards/{card.pk}", {"title": "Final copy"},
                                 format="json")

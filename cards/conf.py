@@ -15,9 +15,11 @@ DEFAULTS: dict[str, Any] = {
     # to; empty means "the host of the request that subscribed".
     "CONDUIT_PUBLIC_URL": "",
     # Import: tickets per listing page, most tickets per request, and how many may be fetched one
-    # by one when the caller gives no container to list.
+    # by one when the caller gives no container to list. The most per request is what
+    # CARDS_IMPORT_MAX_PAGES pages hold, so any import the request allows is read in one pass of
+    # ceil(n / page size) list calls, never split across requests that re-read the same pages.
     "CARDS_IMPORT_PAGE_SIZE": 100,
-    "CARDS_IMPORT_MAX": 500,
+    "CARDS_IMPORT_MAX": 5000,
     "CARDS_IMPORT_MAX_WITHOUT_CONTAINER": 20,
     "CARDS_IMPORT_MAX_PAGES": 50,
     # Picker page size.

@@ -165,8 +165,8 @@ def _fetch_directly(*, provider: Any, account: Any, integration: str,
         try:
             found[external_id] = provider_call(
                 account=account, integration=integration,
-                call=lambda credentials, external_id=external_id: provider.fetch_ticket(
-                    credentials, external_id
+                call=lambda credentials, external_id=external_id: (
+                    provider.fetch_ticket_summary(credentials, external_id)
                 ),
             )
         except (errors.ProviderNotFound, errors.ProviderForbidden):
@@ -206,8 +206,8 @@ def cards_import(
             try:
                 found[external_id] = provider_call(
                     account=account, integration=integration,
-                    call=lambda credentials, external_id=external_id: provider.fetch_ticket(
-                        credentials, external_id
+                    call=lambda credentials, external_id=external_id: (
+                        provider.fetch_ticket_summary(credentials, external_id)
                     ),
                 )
             except (errors.ProviderNotFound, errors.ProviderForbidden):
@@ -235,8 +235,9 @@ def _parse_link(url: str) -> Any:
 def _linked_ticket(
     *, board: Board, url: str, acting_user: AbstractBaseUser, source_ip: str | None
 ) -> tuple[LinkRef, Ticket]:
-    """The ticket a pasted link points at, fetched with the user's token, once the link is
-    understood and its integration installed for the team (or requested: InstallRequested)."""
+    """The ticket a pasted link points at, fetched with the user's token (one provider call: its
+    stored fields only), once the link is understood and its integration installed for the team
+    (or requested: InstallRequested)."""
     reference = _parse_link(url)
     integration = reference.provider
     provider = provider_for(integration, TicketRead, "reading tasks")
@@ -252,7 +253,9 @@ def _linked_ticket(
     account = account_for(user=acting_user, team=board.team, integration=integration)
     ticket = provider_call(
         account=account, integration=integration,
-        call=lambda credentials: provider.fetch_ticket(credentials, reference.external_id),
+        call=lambda credentials: provider.fetch_ticket_summary(
+            credentials, reference.external_id
+        ),
     )
     return reference, ticket
 

@@ -219,8 +219,8 @@ def webhook_events_apply(
         try:
             tickets[external_id] = provider_call(
                 account=account, integration=integration,
-                call=lambda credentials, external_id=external_id: provider.fetch_ticket(
-                    credentials, external_id
+                call=lambda credentials, external_id=external_id: (
+                    provider.fetch_ticket_summary(credentials, external_id)
                 ),
             )
         except errors.ProviderRefused as error:

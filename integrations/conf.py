@@ -18,9 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "EGRESS_READ_TIMEOUT": 20.0,  # seconds between two reads, when a caller gives none
     "EGRESS_MAX_TIMEOUT": 60.0,  # ceiling on any timeout a caller gives
     "EGRESS_MAX_REDIRECTS": 5,
-    # A PEM file of the CAs https destinations are verified against instead of certifi's
-    # bundle (a private CA, the sandboxes' generated one); empty means certifi's.
-    "EGRESS_CA_BUNDLE": "",
+    "EGRESS_CA_BUNDLE": "",  # CA bundle (PEM path) to verify providers with; "" means certifi's
+    "EGRESS_POOL_HOSTS": 16,  # hosts with kept-alive connections per process
+    "EGRESS_POOL_SIZE": 8,  # idle connections kept per host
 }
 
 

@@ -20,8 +20,15 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_REFRESH_MARGIN_SECONDS": 60,
     # An invalid_grant after a refresh whose answer was lost is asked again after this pause.
     "TOKEN_REFRESH_RECHECK_DELAY_SECONDS": 0.5,
-    # How many accounts one beat run enqueues; the next run takes the rest.
-    "TOKEN_REFRESH_BATCH_SIZE": 200,
+    # The sweep enqueues every expiring account, in chunks (one message each) sized so that each
+    # of TOKEN_REFRESH_WORKERS worker processes gets about TOKEN_REFRESH_CHUNKS_PER_WORKER
+    # chunks, never more than TOKEN_REFRESH_CHUNK_MAX accounts in one.
+    "TOKEN_REFRESH_WORKERS": 4,
+    "TOKEN_REFRESH_CHUNKS_PER_WORKER": 4,
+    "TOKEN_REFRESH_CHUNK_MAX": 100,
+    # last_used_at is written at most once per this many seconds per account (retention counts
+    # days), so a 10-page import is one UPDATE, not ten.
+    "TOKEN_LAST_USED_RESOLUTION_SECONDS": 60,
     # Lifetime of the `state` (and PKCE verifier) kept in the session during a connect flow.
     "TOKEN_STATE_LIFETIME_SECONDS": 600,
     # Retries of refresh and revocation tasks: full-jitter exponential backoff (seconds).

@@ -4,10 +4,12 @@ The keyset is `settings.CONDUIT_KEYSET` (tink's cleartext JSON keyset) when set,
 `settings.CONDUIT_KEYSET_FILE`. Outside production a missing file is generated at first use (mode
 0600, created exclusively so two processes never write two keysets); in production it is an error.
 
-The primitive is cached per process. Every use compares the keyset source with the cached one (a
-`stat` of the file, or the setting's value), so a keyset file rewritten by `manage.py rotate_keys`
-is picked up by every running process without a restart: they decrypt values under the new key
-and encrypt under the new primary as soon as the file changes. `reload_keyset()` drops the cache.
+The primitive is cached per process. A use compares the keyset source with the cached one (the
+setting's value every time; the file's `stat` at most once per CONDUIT_KEYSET_RECHECK_SECONDS,
+and at once when a ciphertext names a key the cache does not hold), so a keyset file rewritten by
+`manage.py rotate_keys` is picked up by every running process without a restart: they decrypt
+values under the new key at once and encrypt under the new primary within that interval. This
+process's own writes drop the cache at once, as `reload_keyset()` does.
 
 Ciphertexts carry tink's 5-byte output prefix (0x01 + the 4-byte big-endian key id), which is how
 rotation tells which key a stored value is under without decrypting it
@@ -21,7 +23,8 @@ import io
 import os
 import secrets
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import tink
@@ -87,12 +90,21 @@ class KeysetSource:
         return ("file", str(self.path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Loaded:
     fingerprint: tuple
     primitive: aead.Aead
     key_ids: frozenset[int]
     primary_key_id: int
+    source: KeysetSource | None = None
+    checked_at: float = field(default_factory=time.monotonic)
+
+
+DEFAULT_RECHECK_SECONDS = 1.0
+
+
+def _recheck_seconds() -> float:
+    return float(getattr(settings, "CONDUIT_KEYSET_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS))
 
 
 _lock = threading.Lock()
@@ -175,6 +187,7 @@ def write_keyset_file(path: Path, keyset: tink_pb2.Keyset) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+    reload_keyset()  # this process uses the new keyset at once; others within the recheck
 
 
 def write_new_keyset_file(path: Path, keyset: tink_pb2.Keyset) -> None:
@@ -216,15 +229,25 @@ def _load(source: KeysetSource) -> _Loaded:
         primitive=handle.primitive(aead.Aead),
         key_ids=frozenset(key.key_id for key in keyset.key),
         primary_key_id=keyset.primary_key_id,
+        source=source,
     )
 
 
-def _current() -> _Loaded:
+def _current(key_id: int | None = None) -> _Loaded:
+    """The cached keyset, checked against its source as the module docstring says; `key_id`
+    (of a ciphertext to decrypt) forces the check when the cache lacks that key."""
     global _cache
     source = keyset_source()
     cached = _cache
-    if cached is not None and cached.fingerprint == source.fingerprint():
-        return cached
+    if cached is not None and cached.source == source:
+        if source.path is None:
+            return cached  # the same inline value: the same keyset
+        known = key_id is None or key_id in cached.key_ids
+        if known and time.monotonic() - cached.checked_at < _recheck_seconds():
+            return cached
+        if cached.fingerprint == source.fingerprint():
+            cached.checked_at = time.monotonic()
+            return cached
     with _lock:
         if _cache is None or _cache.fingerprint != source.fingerprint():
             _cache = _load(source)
@@ -257,6 +280,6 @@ def encrypt(plaintext: bytes, associated_data: bytes) -> bytes:
 def decrypt(ciphertext: bytes, associated_data: bytes) -> bytes:
     """The plaintext, or DecryptionError when the ciphertext or its associated data differ."""
     try:
-        return _current().primitive.decrypt(ciphertext, associated_data)
+        return _current(key_id_of(ciphertext)).primitive.decrypt(ciphertext, associated_data)
     except tink.TinkError as error:
         raise DecryptionError(DECRYPTION_FAILED) from error

@@ -21,8 +21,11 @@ def account_get(*, user: AbstractBaseUser, team: Team, integration: str) -> Conn
     None; a revoked account is kept for the console only and counts as none here."""
     if not user.is_authenticated:
         return None
-    return ConnectedAccount.objects.filter(user=user, team=team, integration=integration).exclude(
+    account = ConnectedAccount.objects.filter(user=user, team=team, integration=integration).exclude(
         status=ConnectedAccount.Status.REVOKED).first()
+    if account is not None:
+        account.team = team  # the caller's row: account_credentials needs no second team query
+    return account
 
 
 def connect_url(integration: str) -> str:
@@ -30,8 +33,9 @@ def connect_url(integration: str) -> str:
     return reverse("tokens:connect", args=[integration])
 
 
-def accounts_expiring(*, within_seconds: int, limit: int) -> list:
-    """Ids of usable OAuth 2.0 accounts whose token expires within the window, soonest first."""
+def accounts_expiring(*, within_seconds: int, limit: int | None = None) -> list:
+    """Ids of usable OAuth 2.0 accounts whose token expires within the window, soonest first
+    (all of them unless `limit`)."""
     horizon = timezone.now() + timedelta(seconds=within_seconds)
     return list(
         ConnectedAccount.objects.filter(

@@ -9,12 +9,14 @@ tests), a task does not retry in place: the beat jobs pick the work up again.
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import Task, shared_task
 from celery.exceptions import Retry
+from django.core.cache import cache
 
 from config.observability.metrics import token_refresh_record
-from integrations.errors import ApiError
+from integrations.errors import ApiError, ApiRateLimited
 from tokens import services
 from tokens.conf import token_settings
 from tokens.errors import AccountNeedsReconnect, TokenStoreBusy
@@ -70,9 +72,82 @@ def _refresh_account(self: Task, account_id: str) -> str:
         return "failed"
 
 
+# While the provider answers 429, every sweep chunk waits until this cache entry expires.
+REFRESH_PAUSE_KEY = "tokens:refresh:paused-until"
+
+
+def refresh_pause_remaining() -> float:
+    """Seconds left of the pause a 429 asked for (0 when none)."""
+    until = cache.get(REFRESH_PAUSE_KEY)
+    return max(0.0, float(until) - time.time()) if until else 0.0
+
+
+def _refresh_pause(seconds: float) -> None:
+    cache.set(REFRESH_PAUSE_KEY, time.time() + seconds, timeout=max(1, int(seconds) + 1))
+
+
+@shared_task(bind=True, name="tokens.refresh_accounts", acks_late=True,
+             reject_on_worker_lost=True, max_retries=None)
+def refresh_accounts(self: Task, account_ids: list[str]) -> dict[str, int]:
+    """A sweep chunk: refresh each account in turn (exactly once per token, as refresh_account).
+
+    Backpressure: when the provider answers 429, or another chunk was told to wait, the rest of
+    the chunk is published again to run after the provider's Retry-After, and every chunk
+    waits that long, instead of a fixed number of refreshes per minute. A retryable failure of
+    one account becomes that account's own refresh_account task with its backoff.
+    """
+    outcomes: dict[str, int] = {}
+    for index, account_id in enumerate(account_ids):
+        pause = refresh_pause_remaining()
+        if pause and not self.request.is_eager:
+            refresh_accounts.apply_async(args=[account_ids[index:]], countdown=pause)
+            outcomes["deferred"] = len(account_ids) - index
+            return outcomes
+        try:
+            outcome = services.account_refresh_by_id(account_id=account_id)
+        except AccountNeedsReconnect:
+            outcome = "needs_reconnect"
+        except TokenStoreBusy:
+            outcome = "failed"
+            if not self.request.is_eager:
+                refresh_account.apply_async(args=[account_id],
+                                            countdown=services.backoff_seconds(0))
+        except ApiRateLimited as error:
+            if self.request.is_eager:
+                outcome = "failed"  # in-process: the next beat run picks it up again
+            else:
+                delay = services.retry_delay(error, 0)
+                _refresh_pause(delay)
+                refresh_accounts.apply_async(args=[account_ids[index:]], countdown=delay)
+                outcomes["deferred"] = len(account_ids) - index
+                return outcomes
+        except ApiError as error:
+            outcome = "failed"
+            if error.retryable and not self.request.is_eager:
+                refresh_account.apply_async(args=[account_id],
+                                            countdown=services.retry_delay(error, 0))
+            elif not error.retryable:
+                logger.warning("refresh of account %s refused: %s", account_id,
+                               type(error).__name__)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        token_refresh_record(REFRESH_OUTCOMES.get(outcome, "error"))
+    return outcomes
+
+
+def refresh_chunks_publish(chunks: list[list[str]]) -> None:
+    """Publish one refresh_accounts message per chunk over one broker connection."""
+    if refresh_accounts.app.conf.task_always_eager:
+        for chunk in chunks:
+            refresh_accounts.apply_async(args=[chunk])
+        return
+    with refresh_accounts.app.producer_or_acquire() as producer:
+        for chunk in chunks:
+            refresh_accounts.apply_async(args=[chunk], producer=producer)
+
+
 @shared_task(name="tokens.refresh_expiring_accounts")
 def refresh_expiring_accounts() -> int:
-    """Beat: enqueue a refresh for each account expiring within TOKEN_REFRESH_WINDOW_SECONDS."""
+    """Beat: enqueue every account expiring within TOKEN_REFRESH_WINDOW_SECONDS, in chunks."""
     return services.accounts_refresh_expiring()
 
 

@@ -11,6 +11,7 @@ from cards import services
 from cards.api.base import ConduitApi, InstallRequestedOutput
 from cards.api.integrations import TEAM_PARAMETER
 from cards.api.serializers import CardOutputSerializer
+from cards.conf import cards_settings
 from cards.models import TITLE_MAX_LENGTH, URL_MAX_LENGTH, Board, LinkPreview
 from cards.selectors import board_get, boards_of_team, cards_of_board
 from integrations.providers import is_provider, provider_keys
@@ -64,7 +65,7 @@ class BoardCardsApi(ConduitApi):
                                             help_text="asana or jira_server")
         external_ids = serializers.ListField(
             child=serializers.CharField(max_length=255), required=False, allow_empty=False,
-            max_length=500,
+            max_length=cards_settings.CARDS_IMPORT_MAX,
         )
         container = serializers.CharField(
             required=False, allow_blank=True, default="", max_length=255,

@@ -122,6 +122,10 @@ class AsanaProvider:
         attachments = client.task_attachments(external_id)
         return ticket_from_task(task, attachments=attachments)
 
+    def fetch_ticket_summary(self, credentials: Credentials, external_id: str) -> Ticket:
+        """The task alone (getTask): one call, without its attachments."""
+        return ticket_from_task(self.client(credentials).task(external_id))
+
     def list_tickets(
         self,
         credentials: Credentials,

@@ -1,7 +1,9 @@
 """The egress rules for one URL: allow-listed host, https, one resolution, public addresses.
 
 `check_destination` is the single decision point: it returns the address to connect to (the
-one that was checked) or raises `EgressRefused` with one of the reasons below.
+one that was checked) or raises `EgressRefused` with one of the reasons below. It is two steps:
+`check_target` (allow-list, scheme; no lookup: run on every request) and `check_addresses` (one
+resolution, every answer checked: run whenever a new connection is opened).
 """
 
 from __future__ import annotations
@@ -159,12 +161,22 @@ def refuse(reason: str, origin: str) -> EgressRefused:
     return EgressRefused(reason, origin=origin)
 
 
-def check_destination(url: str, *, extra_hosts: Iterable[str] = ()) -> Destination:
-    """The checked destination of `url`, or EgressRefused.
+@dataclass(frozen=True)
+class Target:
+    """A URL's destination after the checks that need no name lookup (host, scheme, port)."""
 
-    Every address the name resolves to must pass (a name with one private answer among public
-    ones is refused); the first is the one to connect to, so no second lookup ever happens.
-    """
+    scheme: str
+    host: str
+    port: int
+    host_header: str
+
+    @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.host_header}"
+
+
+def check_target(url: str, *, extra_hosts: Iterable[str] = ()) -> Target:
+    """The allow-listed target of `url`, or EgressRefused; never resolves a name."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = normalize_host(parts.hostname or "")
@@ -181,14 +193,44 @@ def check_destination(url: str, *, extra_hosts: Iterable[str] = ()) -> Destinati
         raise refuse(HOST_NOT_ALLOWED, origin)
     if scheme == "http" and not allow_loopback and not _is_ip_literal(host):
         raise refuse(PLAIN_HTTP_REFUSED, origin)  # before any lookup; a literal's address says more
-    addresses = resolve(host, port)
+    return Target(scheme=scheme, host=host, port=port, host_header=origin.split("://", 1)[1])
+
+
+def check_addresses(target: Target) -> Destination:
+    """Resolve `target` once and check every answer; the first is the address to connect to.
+
+    A name with one refused answer among allowed ones is refused.
+    """
+    allow_loopback = bool(integration_settings.EGRESS_ALLOW_LOOPBACK)
+    addresses = resolve(target.host, target.port)
     for address in addresses:
         reason = address_refusal(address, allow_loopback=allow_loopback)
         if reason is not None:
-            raise refuse(reason, origin)
-    if scheme == "http" and not all(address.is_loopback for address in addresses):
-        raise refuse(PLAIN_HTTP_REFUSED, origin)
-    host_header = origin.split("://", 1)[1]
+            raise refuse(reason, target.origin)
+    if target.scheme == "http" and not all(address.is_loopback for address in addresses):
+        raise refuse(PLAIN_HTTP_REFUSED, target.origin)
     return Destination(
-        scheme=scheme, host=host, port=port, address=addresses[0], host_header=host_header
+        scheme=target.scheme,
+        host=target.host,
+        port=target.port,
+        address=addresses[0],
+        host_header=target.host_header,
+    )
+
+
+def check_destination(url: str, *, extra_hosts: Iterable[str] = ()) -> Destination:
+    """The checked destination of `url`, or EgressRefused: `check_target`, then `check_addresses`.
+
+    Every address the name resolves to must pass (a name with one private answer among public
+    ones is refused); the first is the one to connect to, so no second lookup ever happens.
+    """
+    return check_addresses(check_target(url, extra_hosts=extra_hosts))
+
+
+def policy_fingerprint() -> tuple[object, ...]:
+    """What the settings-level policy is now; a change invalidates every pooled connection."""
+    return (
+        frozenset(allowed_hosts()),
+        bool(integration_settings.EGRESS_ALLOW_LOOPBACK),
+        str(integration_settings.EGRESS_CA_BUNDLE or ""),
     )

@@ -153,6 +153,10 @@ class JiraServerProvider:
         issue = with_client(credentials, lambda c: c.issue_get(external_id, fields=ISSUE_FIELDS))
         return mapping.issue_to_ticket(issue, base_url=server.base_url)
 
+    def fetch_ticket_summary(self, credentials: Credentials, external_id: str) -> Ticket:
+        """The same single issue read as fetch_ticket: Jira answers every field in one call."""
+        return self.fetch_ticket(credentials, external_id)
+
     def list_tickets(self, credentials: Credentials, *, container_id: str,
                      cursor: str | None = None, query: str = "", limit: int = 100) -> Page:
         """A page of the project's issues in key order. Jira runs the JQL afresh for every page

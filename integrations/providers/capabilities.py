@@ -84,6 +84,11 @@ class LinkParsing(Protocol):
 class TicketRead(Protocol):
     def fetch_ticket(self, credentials: Credentials, external_id: str) -> Ticket: ...
 
+    def fetch_ticket_summary(self, credentials: Credentials, external_id: str) -> Ticket:
+        """The ticket's stored fields (title, status, ...) in one provider call: no details
+        such as attachments, for unfurls, link imports and refreshes."""
+        ...
+
     def list_tickets(self, credentials: Credentials, *, container_id: str,
                      cursor: str | None = None, query: str = "", limit: int = 100) -> Page:
         """One page of a container's tickets (`cursor` is opaque to callers)."""

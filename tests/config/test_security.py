@@ -40,6 +40,30 @@ def test_login_page_has_the_baseline_headers(client):
     assert_baseline_headers(client.get(reverse("login")))
 
 
+def test_the_policy_header_is_built_once_not_per_response(client, monkeypatch):
+    from csp.utils import build_policy
+
+    import config.middleware
+
+    builds = []
+    monkeypatch.setattr(config.middleware, "build_policy",
+                        lambda **kwargs: builds.append(kwargs) or build_policy(**kwargs))
+    client.get(reverse("login"))  # may build for the first time in this process
+    builds.clear()
+
+    answers = [client.get(reverse("login")) for _ in range(5)]
+
+    assert builds == []
+    assert {answer["Content-Security-Policy"] for answer in answers} == {build_policy()}
+
+
+def test_a_changed_policy_is_built_again(client, settings):
+    client.get(reverse("login"))
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+
+    assert client.get(reverse("login"))["Content-Security-Policy"] == "default-src 'none'"
+
+
 def test_admin_index_has_the_baseline_headers(admin_client_of_team):
     response = admin_client_of_team.get(reverse("admin:index"))
     assert response.status_code == 200

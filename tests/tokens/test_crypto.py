@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import stat
+import time
 from pathlib import Path
 
 import pytest
+import tink
+from tink import aead, secret_key_access
 
 from tokens import crypto
 
@@ -66,6 +70,41 @@ def test_rewritten_keyset_file_is_picked_up_without_reload(keyset_file: Path):
     assert crypto.decrypt(old, b"context") == b"old"
     assert stat.S_IMODE(keyset_file.stat().st_mode) == 0o600
     assert list(keyset_file.parent.iterdir()) == [keyset_file]  # no temporary file left
+
+
+def test_keyset_file_written_by_another_process_decrypts_at_once_and_encrypts_after_recheck(
+    settings, keyset_file: Path
+):
+    settings.CONDUIT_KEYSET_RECHECK_SECONDS = 0.3
+    old = crypto.encrypt(b"old", b"context")
+    keyset, new_key_id = crypto.keyset_add_primary_key(crypto.read_keyset())
+    # Another process (rotate_keys elsewhere) replaces the file: no reload_keyset() here.
+    temporary = keyset_file.with_name("other-process.tmp")
+    temporary.write_text(crypto.serialize_keyset(keyset))
+    os.replace(temporary, keyset_file)
+    handle = tink.json_proto_keyset_format.parse(crypto.serialize_keyset(keyset),
+                                                 secret_key_access.TOKEN)
+    from_elsewhere = handle.primitive(aead.Aead).encrypt(b"new", b"context")
+
+    assert crypto.decrypt(from_elsewhere, b"context") == b"new"  # an unknown key id rechecks
+    time.sleep(0.35)
+    assert crypto.key_id_of(crypto.encrypt(b"x", b"context")) == new_key_id
+    assert crypto.decrypt(old, b"context") == b"old"
+
+
+def test_decryptions_do_not_stat_the_keyset_file_each_time(settings, keyset_file: Path,
+                                                           monkeypatch):
+    settings.CONDUIT_KEYSET_RECHECK_SECONDS = 60
+    ciphertext = crypto.encrypt(b"secret", b"context")
+    checks = []
+    original = crypto.KeysetSource.fingerprint
+    monkeypatch.setattr(crypto.KeysetSource, "fingerprint",
+                        lambda self: checks.append(1) or original(self))
+
+    for _ in range(100):
+        assert crypto.decrypt(ciphertext, b"context") == b"secret"
+
+    assert len(checks) == 0
 
 
 def test_primary_key_cannot_be_removed(keyset_file: Path):

@@ -163,15 +163,47 @@ def test_beat_job_refreshes_accounts_expiring_within_the_window_only(asana, asan
     assert tasks.refresh_expiring_accounts.delay().get() == 0
 
 
-def test_beat_job_takes_at_most_a_batch_per_run(asana, asana_team, settings):
-    settings.TOKEN_REFRESH_BATCH_SIZE = 1
+def test_beat_job_enqueues_every_expiring_account_in_chunks_one_message_each(
+    asana, asana_team, settings
+):
+    settings.TOKEN_REFRESH_CHUNK_MAX = 1  # two accounts: two chunks
+    accounts = []
     for user in (asana_team.member, asana_team.admin):
         account, _ = make_connected_account(asana, user=user, team=asana_team.team)
         ConnectedAccount.objects.filter(pk=account.pk).update(
             expires_at=timezone.now() + timedelta(seconds=60))
-    enqueued: list = []
-    assert services.accounts_refresh_expiring(enqueue=enqueued.append) == 1
-    assert len(enqueued) == 1 and isinstance(enqueued[0], type(account.pk))
+        accounts.append(account)
+    published: list[list[list[str]]] = []
+
+    assert services.accounts_refresh_expiring(publish=published.append) == 2
+
+    assert len(published) == 1  # one publication of all the chunks
+    assert sorted(published[0]) == sorted([[str(account.pk)] for account in accounts])
+
+
+def test_chunk_size_spreads_the_accounts_over_the_workers(settings):
+    settings.TOKEN_REFRESH_WORKERS = 4
+    settings.TOKEN_REFRESH_CHUNKS_PER_WORKER = 4
+    settings.TOKEN_REFRESH_CHUNK_MAX = 100
+    assert services.refresh_chunk_size(10) == 1
+    assert services.refresh_chunk_size(1000) == 63
+    assert services.refresh_chunk_size(100_000) == 100
+
+
+def test_refresh_of_a_chunk_is_one_update_of_the_changed_columns(
+    asana, asana_team, django_assert_max_num_queries
+):
+    account, _ = make_connected_account(asana, user=asana_team.member, team=asana_team.team)
+    ConnectedAccount.objects.filter(pk=account.pk).update(
+        expires_at=timezone.now() + timedelta(seconds=60))
+    # the account, then two locked transactions: the attempt record, the refresh's one UPDATE
+    with django_assert_max_num_queries(9) as queries:
+        assert tasks.refresh_accounts.delay([str(account.pk)]).get() == {"refreshed": 1}
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 2
+    assert '"provider_account_name"' not in updates[-1]  # not a full-row UPDATE
+    assert fresh(account).access_token != account.access_token
+    assert len(refresh_grants(asana)) == 1
 
 
 def test_refresh_task_of_a_fresh_account_does_nothing(asana, account):

@@ -22,6 +22,7 @@ from tokens.services.refresh import (
     account_refresh,
     account_refresh_by_id,
     accounts_refresh_expiring,
+    refresh_chunk_size,
 )
 from tokens.services.retention import accounts_purge_unused
 from tokens.services.revocation import (
@@ -45,6 +46,7 @@ __all__ = [
     "accounts_refresh_expiring",
     "accounts_revoke_for",
     "backoff_seconds",
+    "refresh_chunk_size",
     "retry_delay",
     "revocation_send",
     "revocations_send_due",

@@ -39,6 +39,10 @@ def _expires_within(account: ConnectedAccount, seconds: float) -> bool:
     return account.expires_at <= timezone.now() + timedelta(seconds=seconds)
 
 
+REFRESHED_FIELDS = ["access_token", "refresh_token", "expires_at", "scopes", "last_refreshed_at",
+                    "refresh_attempt_started_at", "consecutive_failures", "updated_at"]
+
+
 def _mark_needs_reconnect(account: ConnectedAccount, *, reason: str) -> None:
     """Inside the caller's transaction, with the row locked."""
     account.status = Status.NEEDS_RECONNECT
@@ -156,7 +160,7 @@ def _refresh_locked(
                 locked.last_refreshed_at = timezone.now()
                 locked.refresh_attempt_started_at = None
                 locked.consecutive_failures = 0
-                locked.save()
+                locked.save(update_fields=REFRESHED_FIELDS)  # one UPDATE of what changed
                 return locked, True
             if not isinstance(failure, errors.AccountNeedsReconnect):
                 locked.consecutive_failures += 1
@@ -225,11 +229,14 @@ def account_call(*, account: ConnectedAccount, call: Callable[[Credentials], T])
     Refreshes first when the token expires within TOKEN_REFRESH_MARGIN_SECONDS, and once more
     (forced) after an ApiUnauthorized, then calls again; a second 401 marks the account
     needs_reconnect. A refresh that fails with a retryable error while the held token has not
-    expired yet uses the held token. Marks last_used_at. Raises AccountNeedsReconnect (409,
+    expired yet uses the held token. Marks last_used_at, at most once per
+    TOKEN_LAST_USED_RESOLUTION_SECONDS on the caller's `account` object, so an action of many
+    calls writes it once. Raises AccountNeedsReconnect (409,
     detail.connect_url) when the account cannot be used; provider ApiErrors pass through.
     """
     if account.status != Status.ACTIVE or not account.has_credentials:
         raise _needs_reconnect(account)
+    caller_account = account
     if _expires_within(account, token_settings.TOKEN_REFRESH_MARGIN_SECONDS):
         try:
             account = account_refresh(account=account)
@@ -248,28 +255,47 @@ def account_call(*, account: ConnectedAccount, call: Callable[[Credentials], T])
                 if locked is not None and locked.access_token == account.access_token:
                     _mark_needs_reconnect(locked, reason="unauthorized")
             raise _needs_reconnect(account) from None
-    ConnectedAccount.objects.filter(pk=account.pk).update(last_used_at=timezone.now())
+    _mark_used(caller_account)
     return result
 
 
-def accounts_refresh_expiring(
-    *, within_seconds: int | None = None, batch_size: int | None = None,
-    enqueue: Callable[[Any], None] | None = None,
-) -> int:
-    """Enqueue a refresh task (by id) for each account expiring within the window (default
-    TOKEN_REFRESH_WINDOW_SECONDS), at most `batch_size` per run, soonest first; how many.
+def _mark_used(account: ConnectedAccount) -> None:
+    now = timezone.now()
+    resolution = timedelta(seconds=token_settings.TOKEN_LAST_USED_RESOLUTION_SECONDS)
+    if account.last_used_at is not None and now - account.last_used_at < resolution:
+        return  # written moments ago (an earlier call of the same action)
+    ConnectedAccount.objects.filter(pk=account.pk).update(last_used_at=now)
+    account.last_used_at = now
 
-    Duplicates in the queue are harmless: account_refresh re-checks under the row lock.
+
+def refresh_chunk_size(count: int) -> int:
+    """Accounts per sweep chunk: about TOKEN_REFRESH_CHUNKS_PER_WORKER chunks for each of
+    TOKEN_REFRESH_WORKERS workers (so they share the load evenly), at most TOKEN_REFRESH_CHUNK_MAX."""
+    chunks = int(token_settings.TOKEN_REFRESH_WORKERS) * int(
+        token_settings.TOKEN_REFRESH_CHUNKS_PER_WORKER
+    )
+    return max(1, min(int(token_settings.TOKEN_REFRESH_CHUNK_MAX), -(-count // max(chunks, 1))))
+
+
+def accounts_refresh_expiring(
+    *, within_seconds: int | None = None, chunk_size: int | None = None,
+    publish: Callable[[list[list[str]]], None] | None = None,
+) -> int:
+    """Enqueue a refresh of every account expiring within the window (default
+    TOKEN_REFRESH_WINDOW_SECONDS), soonest first, in chunks of ids published together (one
+    message per chunk, `refresh_chunk_size` unless given); how many accounts.
+
+    No fixed number per run: the provider's 429 slows the chunks down instead (see
+    tokens.tasks.refresh_accounts). Duplicates in the queue are harmless: account_refresh
+    re-checks under the row lock.
     """
     window = token_settings.TOKEN_REFRESH_WINDOW_SECONDS if within_seconds is None else within_seconds
-    limit = token_settings.TOKEN_REFRESH_BATCH_SIZE if batch_size is None else batch_size
-    if enqueue is None:
-        from tokens.tasks import refresh_account
-
-        def enqueue(account_id: Any) -> None:
-            refresh_account.delay(str(account_id))
-
-    account_ids = selectors.accounts_expiring(within_seconds=int(window), limit=int(limit))
-    for account_id in account_ids:
-        enqueue(account_id)
+    account_ids = [str(pk) for pk in selectors.accounts_expiring(within_seconds=int(window))]
+    if not account_ids:
+        return 0
+    size = chunk_size or refresh_chunk_size(len(account_ids))
+    chunks = [account_ids[start:start + size] for start in range(0, len(account_ids), size)]
+    if publish is None:
+        from tokens.tasks import refresh_chunks_publish as publish
+    publish(chunks)
     return len(account_ids)

@@ -86,6 +86,10 @@ class TrackerProvider:
             return None
         return LinkRef(provider=self.key, external_id=match["issue"], url=url)
 
+    def fetch_ticket_summary(self, credentials: Credentials, external_id: str) -> Ticket:
+        """One read: the same as fetch_ticket here."""
+        return self.fetch_ticket(credentials, external_id)
+
     def fetch_ticket(self, credentials: Credentials, external_id: str) -> Ticket:
         client = TrackerClient(credentials.access_token)
         return _ticket(client.get(TrackerClient.ISSUE.format(issue=external_id)))

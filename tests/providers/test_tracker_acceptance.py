@@ -77,7 +77,11 @@ def api(user) -> APIClient:
 def connect(client, user, tracker) -> ConnectedAccount:
     """The authorization code flow through Conduit's views and the simulator."""
     client.force_login(user)
-    start = client.get(reverse("tokens:connect", args=["tracker"]))
+    # Conduit's own page comes first (what is read and stored, Continue / Cancel); its Continue
+    # goes on to the provider's consent page.
+    page = client.get(reverse("tokens:connect", args=["tracker"]))
+    assert page.status_code == 200 and "Tracker" in page.content.decode()
+    start = client.get(reverse("tokens:connect", args=["tracker"]), {"consent": "continue"})
     assert start.status_code == 302, start.content.decode()[:2000]
     assert start["Location"].startswith(f"{tracker.url}/oauth/authorize?")
     consent = requests.get(start["Location"], allow_redirects=False, timeout=5)

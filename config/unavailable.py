@@ -28,8 +28,8 @@ DATABASE_UNAVAILABLE = (
     "a minute."
 )
 QUEUE_UNAVAILABLE = (
-    "Conduit cannot queue background work right now (its task queue is unreachable). Nothing was "
-    "changed: try again in a minute."
+    "Conduit cannot queue background work right now (its task queue is unreachable): try "
+    "again in a minute."
 )
 SERVER_ERROR = "Conduit could not finish this request; the error has been recorded."
 API_PREFIX = "/api/"

@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import datetime
 
+from celery import current_app
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -49,9 +50,9 @@ def _broker() -> AsyncRedis:
 
 
 def _celery_app():
-    from config.celery import app
-
-    return app
+    # config/__init__.py creates Conduit's Celery app, which makes it the current one; reading it
+    # here keeps config.urls from importing config.celery (a layer of its own).
+    return current_app._get_current_object()
 
 
 # Names in the answer, in the order they are reported.

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TEST_TOOLS = {"pytest", "pytest-django", "pytest-timeout", "playwright", "schemathesis",
+TEST_TOOLS = {"matplotlib", "pytest", "pytest-django", "pytest-timeout", "playwright", "schemathesis",
               "hypothesis", "pip-audit", "ruff", "asana", "jira", "openapi-core", "uv"}
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+) \\$")
 

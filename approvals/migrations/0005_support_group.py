@@ -16,7 +16,7 @@ def create_support_group(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0003_integration_keys_from_registry"),
+        ("approvals", "0004_audit_actions_and_labels"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 

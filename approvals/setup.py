@@ -27,7 +27,7 @@ def team_create(
     """Create a team on `plan` with a new staff user as its admin, in one transaction.
 
     Not idempotent on purpose: an existing team or user name is refused (SetupRefused), never
-    changed. The password must pass the configured validators. Writes a `team.create` audit
+    changed. The password must pass the configured validators. Writes a `membership.create` audit
     event with the new admin as actor.
     """
     if plan not in Plan.values:
@@ -44,6 +44,7 @@ def team_create(
         user.save()
         team = Team.objects.create(name=name, plan=plan)
         Membership.objects.create(user=user, team=team, role=Membership.Role.ADMIN)
-        audit_event_record(action="team.create", actor=user, target=name, team=team,
-                           metadata={"plan": plan, "admin": user.pk})
+        audit_event_record(action="membership.create", actor=user, target=str(user), team=team,
+                           metadata={"user": user.pk, "role": Membership.Role.ADMIN, "plan": plan,
+                                     "team_created": True})
     return team, user

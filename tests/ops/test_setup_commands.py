@@ -72,7 +72,7 @@ def test_team_create_makes_team_plan_and_first_admin(monkeypatch):
     assert team.plan == "business"
     assert membership.role == Membership.Role.ADMIN and membership.user.username == "ada"
     assert membership.user.is_staff and membership.user.check_password("a-long-enough-pass-phrase")
-    assert AuditEvent.objects.filter(action="team.create", team=team).exists()
+    assert AuditEvent.objects.filter(action="membership.create", team=team).exists()
     assert "a-long-enough-pass-phrase" not in output
 
 

@@ -1,8 +1,10 @@
-# The two commands of the README: `make run` starts the product, `make test` runs the tests.
-.PHONY: run test ci bench
+# `make run` starts the product (production dependencies only), `make test` runs the tests
+# (the development lock), `make prod-local` runs the Procfile processes in production mode with
+# TLS on loopback against local PostgreSQL and Redis, `make bench` the benchmarks.
+.PHONY: run test ci bench prod-local
 
 run:
-	bash .ci/bootstrap
+	bash .ci/bootstrap production
 	.venv/bin/python manage.py trial $(TRIAL_ARGS)
 
 test:
@@ -15,3 +17,6 @@ ci:
 bench:
 	bash .ci/bootstrap
 	BENCH_MODE=$(BENCH_MODE) .venv/bin/python -m bench.run
+
+prod-local:
+	bash bin/prod-local

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,11 +58,28 @@ def refuse_to_start(message: str) -> None:
     raise SystemExit(2)
 
 
+def ensure_local_dir() -> Path:
+    """`.local/` readable by its owner only (mode 0700), whoever created it first."""
+    LOCAL_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if LOCAL_DIR.stat().st_mode & 0o077:
+        LOCAL_DIR.chmod(0o700)
+    return LOCAL_DIR
+
+
+def owner_only_file(path: Path) -> Path:
+    """`path` exists with mode 0600 (SQLite gives its journal files the database's mode)."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return path
+
+
 def local_secret(filename: str, make) -> str:
     """A secret generated once for the local trial, kept in a file only its owner can read."""
     path = LOCAL_DIR / filename
     if not path.exists():
-        LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+        ensure_local_dir()
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(make())
@@ -100,6 +118,7 @@ INSTALLED_APPS = [
     "tokens",
     "integrations",
     "cards",
+    "health_check",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +140,7 @@ MIDDLEWARE = [
     "config.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "axes.middleware.AxesMiddleware",
+    "config.unavailable.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -146,9 +166,10 @@ TEMPLATES = [
 if env("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)}
 else:
-    LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+    ensure_local_dir()
     DATABASES = {
-        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": LOCAL_DIR / "db.sqlite3"}
+        "default": {"ENGINE": "django.db.backends.sqlite3",
+                    "NAME": owner_only_file(LOCAL_DIR / "db.sqlite3")}
     }
 # SQLite ignores SELECT ... FOR UPDATE. Every transaction therefore starts with BEGIN IMMEDIATE,
 # which takes the database's write lock up front: two refreshes of one account run one after
@@ -165,12 +186,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    # One pool per process for every thread's cache (the DRF throttle reads it per request).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL,
+    # Degrades to "no cache" while Redis is down (config/cache.py), with short timeouts so an
+    # outage costs a request a second at most, not a hung worker; one pool per process for every
+    # thread's cache (the DRF throttle reads it per request: config/redis_pool.py).
+    CACHES = {"default": {"BACKEND": "config.cache.DegradingRedisCache", "LOCATION": REDIS_URL,
                           "OPTIONS": {"pool_class": "config.redis_pool.SharedConnectionPool",
                                       "max_connections": env_int("REDIS_POOL_MAX_CONNECTIONS",
-                                                                 default=50)}}}
+                                                                 default=50),
+                                      "socket_connect_timeout": 1, "socket_timeout": 2}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -200,6 +223,22 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict = {}  # the apps add their periodic jobs in their own modules
+# Beat sends only while it holds a leader lock in Redis (config/beat.py): a second beat started by
+# mistake stands by instead of doubling the schedule. Its tick stays well under the lock's 30 s.
+CELERY_BEAT_SCHEDULER = "config.beat:LeaderScheduler"
+CELERY_BEAT_MAX_INTERVAL = 10
+# Beat's last-run state is a local cache (the leader lock is what prevents doubled work): kept
+# outside the checkout, in .local/ for a laptop and the temporary folder in production.
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILE") or str(
+    Path(tempfile.gettempdir()) / "conduit-celerybeat-schedule" if PRODUCTION
+    else LOCAL_DIR / "celerybeat-schedule"
+)
+# A broker that is down fails an enqueue within seconds (answered 503 by config/unavailable.py)
+# instead of holding the request through kombu's default retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5,
+                                    "interval_max": 0.5}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 
 # -- e-mail: one URL, smtp://user:password@host:port (smtp+tls://, smtp+ssl://) or console:// --
 # Parsed here with urllib: dj-email-url has had no release since 2022 and the format is small.
@@ -256,9 +295,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
-# Database-backed sessions (through the cache when there is one): a session can be invalidated,
-# which signed-cookie sessions cannot.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Database-backed sessions: a session can be invalidated, which signed-cookie sessions cannot,
+# and logging in does not depend on Redis (a `cached_db` session failed every login with Redis
+# down). One indexed read per request is cheap next to the rest of a request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -283,7 +323,8 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Probes speak plain http to the container; they are neither redirected nor authenticated.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     # A scraper inside the private network may be let in over plain http, when asked for.
     if env_bool("METRICS_ALLOW_PLAIN_HTTP", default=False):
         SECURE_REDIRECT_EXEMPT.append(r"^metrics$")

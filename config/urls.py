@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from config.forms import LoginForm
 from config.observability.views import metrics
+from config.readiness import ReadyzView
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -17,6 +18,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
+    path("readyz", ReadyzView.as_view(), name="readyz"),
     path("login", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -28,3 +30,6 @@ urlpatterns = [
     path("o/", include("cards.oauth_urls")),
     path("", include("cards.urls")),
 ]
+
+# An outage (database, broker) answers Conduit's 503; anything else Conduit's 500 page.
+handler500 = "config.unavailable.server_error"

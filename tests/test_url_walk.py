@@ -37,6 +37,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = [
     r"^login$",
     r"^healthz$",
+    r"^readyz$",  # readiness: names failed checks, never data
     r"^admin/login/$",
     r"^webhooks/",
     r"^o/(token|revoke_token)/$",  # OAuth 2.0 endpoints: they authenticate the client (RFC 6749)

@@ -69,6 +69,27 @@ def refused_connections() -> list[tuple[str, object]]:
     REFUSED.clear()
 
 
+# -- Celery's current app ---------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def celery_current_app_kept() -> Iterator[None]:
+    """Conduit's Celery app stays the current one: `shared_task`s resolve their app through it,
+    so a test (or a session fixture) that made another app current, such as a `Celery()` client
+    built without `set_as_current=False`, would leave every later `.delay()` of the session
+    non-eager, sent to Redis rather than run. Put back, and the test that did it errors."""
+    from celery import current_app
+
+    from config.celery import app
+
+    yield
+    current = current_app._get_current_object()
+    if current is not app:
+        app.set_current()
+        pytest.fail(f"the test left Celery's current app as {current.main!r}, not Conduit's "
+                    "(build clients with set_as_current=False)", pytrace=False)
+
+
 # -- CI never skips ---------------------------------------------------------------------------
 
 CI_SKIP_FAILED = "skipped under CI=true, where every test must run: {reason}"

@@ -154,10 +154,8 @@ def test_connect_and_refresh_at_debug_log_no_secret(observed_stack, sandbox):
     ConnectedAccount.objects.filter(pk=account.pk).update(
         expires_at=timezone.now() + timedelta(seconds=30))
 
-    from celery import Celery
-
-    from tests.tokens.lifecycle_fixtures import broker_url
-    client = Celery("observability-tests", broker=broker_url(), backend=broker_url())
+    from tests.tokens.lifecycle_fixtures import celery_client
+    client = celery_client("observability-tests")
     try:
         result = client.send_task("tokens.refresh_account", args=[str(account.pk)],
                                   queue=observed_stack.queue,

@@ -7,12 +7,11 @@ from datetime import timedelta
 
 import pytest
 import requests
-from celery import Celery
 from django.utils import timezone
 
 from tests.factories import make_member, make_team
 from tests.fixtures.observability import metric_value
-from tests.tokens.lifecycle_fixtures import broker_url, make_connected_account, sandbox_options
+from tests.tokens.lifecycle_fixtures import celery_client, make_connected_account, sandbox_options
 from tokens.models import ConnectedAccount
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -38,7 +37,7 @@ def test_a_refresh_done_by_the_worker_shows_on_the_webs_metrics(observed_stack, 
                                         team=make_team())
     ConnectedAccount.objects.filter(pk=account.pk).update(
         expires_at=timezone.now() + timedelta(seconds=30))
-    client = Celery("metrics-tests", broker=broker_url(), backend=broker_url())
+    client = celery_client("metrics-tests")
     try:
         result = client.send_task("tokens.refresh_account", args=[str(account.pk)],
                                   queue=observed_stack.queue)

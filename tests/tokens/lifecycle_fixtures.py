@@ -174,6 +174,16 @@ def broker_url() -> str:
     return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
+def celery_client(name: str) -> Celery:
+    """A Celery app that only sends tasks to the test workers over the run's Redis database.
+
+    Not set as Celery's current app (`set_as_current=False`): a `Celery()` made with the default
+    becomes the current app of the whole test process, so every `shared_task` (`.delay()` in
+    the code under test) would resolve to this non-eager client for the rest of the session and
+    send its tasks to Redis instead of running them eagerly in `config.celery.app`."""
+    return Celery(name, broker=broker_url(), backend=broker_url(), set_as_current=False)
+
+
 def start_worker(*, asana_sandbox: SandboxControl, queue: str, log_path: Path, pool: str = "threads",
                  concurrency: int = 8, visibility_timeout: int = WORKER_VISIBILITY_TIMEOUT
                  ) -> subprocess.Popen:
@@ -228,7 +238,7 @@ def tokens_worker(django_db_setup, django_db_blocker, asana_sandbox, tmp_path_fa
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     with django_db_blocker.unblock():
         process = start_worker(asana_sandbox=asana_sandbox, queue=queue, log_path=log_path)
-    client = Celery("tokens-tests", broker=broker_url(), backend=broker_url())
+    client = celery_client("tokens-tests")
     client.conf.task_default_queue = queue
     try:
         yield Worker(queue=queue, broker_url=broker_url(), client=client, log_path=log_path,

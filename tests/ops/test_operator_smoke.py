@@ -181,7 +181,7 @@ def log_in(base_url: str, cert: str, session: requests.Session | None = None
 
 def test_release_runs_before_the_processes_and_readyz_is_ok(production):
     answer = requests.get(f"{production.base_url}/readyz", verify=production.cert, timeout=10)
-    assert answer.status_code == 200
+    assert answer.status_code == 200, answer.text
     assert answer.json()["checks"] == {name: "ok" for name in
                                        ("database", "migrations", "redis", "cache", "worker")}
     log = production.log_path.read_text()

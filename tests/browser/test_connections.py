@@ -8,7 +8,7 @@ import pytest
 from approvals.models import Installation
 from cards.models import Board
 from tests.factories import make_admin, make_member, make_team
-from tests.tokens.lifecycle_fixtures import make_connected_account
+from tests.tokens.lifecycle_fixtures import assert_revoked, make_connected_account
 from tokens import confirm_views
 from tokens.models import ConnectedAccount
 from tokens.views import DISCONNECTED, UNINSTALLED_FOR_ME
@@ -91,7 +91,9 @@ def test_disconnect_and_uninstall_for_me_each_confirm_and_the_page_shows_the_dif
     expect(page.locator(".messages")).to_contain_text(DISCONNECTED.format(integration="Asana"))
     expect(item).to_have_attribute("data-status", "not-connected")
     expect(item.get_by_role("link", name="Connect")).to_be_visible()
-    assert not ConnectedAccount.objects.filter(user=member).exists()
+    # The account is kept as revoked (for the console), holding no credential any more.
+    (account,) = ConnectedAccount.objects.filter(user=member)
+    assert_revoked(account, reason="disconnect")
     maria.shot("3-disconnected")
 
     # Uninstall for me, connected again first: confirmed, then visibly "removed for you".

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cards import errors
-from integrations.admin import CHECK_DONE, SANDBOX_REGISTERED
+from integrations.admin import CHECK_STARTED, SANDBOX_REGISTERED
 from integrations.sandbox.asana.seed import ADA
 from tests.browser.conftest import ARTIFACTS
 from tests.test_trial import Trial
@@ -176,15 +176,20 @@ def test_readme_walkthrough_from_a_fresh_make_run_to_a_linked_jira_issue_and_aft
     expect(console.locator(".messagelist .success")).to_be_visible()
     admin.shot(5, "approved")
 
-    # 6. Register the Jira simulator: the check passes; the Application Link through the
+    # 6. Register the Jira simulator: the check runs in the background and the connection's
+    #    page shows its progress, then its report (PASS); the Application Link through the
     #    sandbox is verified.
     console.goto(trial.url + "admin/integrations/jiraserverconnection/add/")
     console.locator("#id_team").select_option(label="Demo Team")
     console.locator("#id_base_url").fill(jira_url)
     console.locator("input[name=_save]").click()
     expect(console.locator(".messagelist")).to_contain_text(
-        CHECK_DONE.format(url=jira_url, label="PASS"))
+        CHECK_STARTED.format(url=jira_url))
     console.locator("#result_list a", has_text="Demo Team").click()
+    expect(console.locator(".field-check_report")).to_contain_text("Result: PASS",
+                                                                   timeout=30_000)
+    expect(console.locator("#check-progress")).to_be_hidden()
+    admin.shot(6, "check-passed")
     console.locator(".object-tools a", has_text="Application Link").click()
     console.locator("#register-sandbox").click()
     expect(console.locator(".messagelist .success")).to_contain_text(SANDBOX_REGISTERED)

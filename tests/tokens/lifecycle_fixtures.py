@@ -85,14 +85,25 @@ def issue_tokens(sandbox: SandboxControl, user_gid: str = ADA) -> dict:
 
 def make_connected_account(sandbox: SandboxControl, *, user, team, expired: bool = False,
                            user_gid: str = ADA) -> tuple[ConnectedAccount, dict]:
-    """An Asana account holding sandbox tokens; `expired` expires them here and at Asana."""
+    """An Asana account holding sandbox tokens; `expired` expires them here and at Asana.
+
+    A revoked account is kept (status revoked, no credentials), so connecting again reuses
+    its row as account_connect_finish does: the one-row-per-user-team-integration constraint
+    holds."""
     body = issue_tokens(sandbox, user_gid)
-    account = ConnectedAccount(
-        user=user, team=team, integration="asana",
-        provider_account_id=body["data"]["gid"], provider_account_name=body["data"]["name"],
-        expires_at=timezone.now() + timedelta(seconds=body["expires_in"]),
-        last_used_at=timezone.now(),
+    account = (
+        ConnectedAccount.objects.filter(user=user, team=team, integration="asana").first()
+        or ConnectedAccount(user=user, team=team, integration="asana")
     )
+    account.provider_account_id = body["data"]["gid"]
+    account.provider_account_name = body["data"]["name"]
+    account.expires_at = timezone.now() + timedelta(seconds=body["expires_in"])
+    account.last_used_at = timezone.now()
+    account.status = ConnectedAccount.Status.ACTIVE
+    account.revoked_at = None
+    account.revoked_by = None
+    account.revoked_reason = ""
+    account.consecutive_failures = 0
     account.access_token = body["access_token"]
     account.refresh_token = body["refresh_token"]
     account.save()

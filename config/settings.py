@@ -217,7 +217,13 @@ CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", default=1000)
 # of a retry, which the worker holds until it is due (TOKEN_RETRY_BACKOFF_MAX, 240 s), or the
 # message runs twice (harmless for the tokens tasks, which re-check under a lock, but wasteful).
 CELERY_VISIBILITY_TIMEOUT_SECONDS = env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=300)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
+# Kombu sweeps for messages past their visibility timeout only every interval x throttle seconds
+# (10 x 10 by default), and a worker killed while holding the sweep's mutex blocks sweeps until
+# the mutex expires (300 s by default): a sweep every 5 s and a 30 s mutex make a dead worker's
+# messages come back soon after the visibility timeout, not minutes later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS,
+                                   "unacked_restore_interval": 5, "unacked_restore_throttle": 1,
+                                   "unacked_mutex_expire": 30}
 CELERY_TASK_SERIALIZER = "json"
 # The queue tasks go to and workers consume by default (Celery's own default name).
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")

@@ -15,8 +15,6 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from ipaddress import ip_address
 
 import pytest
 import requests
@@ -52,47 +50,6 @@ def refused(address: str, category: str) -> str:
 
 def embedded(address: str, inner: str, category: str) -> str:
     return EMBEDDED_ADDRESS_REFUSED.format(address=address, embedded=inner, category=category)
-
-
-# -- stub DNS -------------------------------------------------------------------------------
-
-
-@dataclass
-class StubDns:
-    """Answers per name, in order; the last answer repeats. Records every lookup."""
-
-    answers: dict[str, list[list[str]]] = field(default_factory=dict)
-    lookups: list[str] = field(default_factory=list)
-    # After the first lookup, answer `later` to every query, IP literals included: the worst
-    # resolver a rebinding attacker could wish for.
-    later: str | None = None
-
-    def getaddrinfo(self, host, port, family=0, type=0, proto=0, flags=0):
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        self.lookups.append(name)
-        if self.later is not None and len(self.lookups) > 1:
-            addresses = [self.later]
-        elif name in self.answers:
-            queue = self.answers[name]
-            addresses = queue.pop(0) if len(queue) > 1 else queue[0]
-        else:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known (stub DNS)")
-        port = int(port or 0)
-        result = []
-        for address in addresses:
-            if ip_address(address).version == 6:
-                result.append((socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0)))
-            else:
-                result.append((socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)))
-        return result
-
-
-@pytest.fixture
-def dns(monkeypatch) -> StubDns:
-    """Stubbed name resolution: no DNS here."""
-    stub = StubDns()
-    monkeypatch.setattr(socket, "getaddrinfo", stub.getaddrinfo)
-    return stub
 
 
 # -- loopback servers -----------------------------------------------------------------------
@@ -169,18 +126,6 @@ def silent_server() -> Iterator[int]:
     listener.listen(8)
     yield listener.getsockname()[1]
     listener.close()
-
-
-@pytest.fixture
-def loopback_on(settings):
-    settings.EGRESS_ALLOW_LOOPBACK = True
-    return settings
-
-
-@pytest.fixture
-def loopback_off(settings):
-    settings.EGRESS_ALLOW_LOOPBACK = False
-    return settings
 
 
 # -- base URLs ------------------------------------------------------------------------------
@@ -450,20 +395,25 @@ def self_signed_certificate(tmp_path, name: str) -> tuple[str, str]:
     return str(cert_path), str(key_path)
 
 
-@pytest.fixture
-def tls_server(tmp_path) -> Iterator[tuple[RecordingServer, str, list[str]]]:
+def serve_tls(tmp_path, handler: type[http.server.BaseHTTPRequestHandler]
+              ) -> Iterator[tuple[RecordingServer, str, list[str]]]:
     """A loopback HTTPS server whose certificate names only sandbox.test; records SNI."""
     cert_path, key_path = self_signed_certificate(tmp_path, "sandbox.test")
     server_names: list[str] = []
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     context.sni_callback = lambda _sock, name, _context: server_names.append(name)
-    running = RecordingServer(("127.0.0.1", 0), RecordingHandler)
+    running = RecordingServer(("127.0.0.1", 0), handler)
     running.socket = context.wrap_socket(running.socket, server_side=True)
     start_server(running)
     yield running, cert_path, server_names
     running.shutdown()
     running.server_close()
+
+
+@pytest.fixture
+def tls_server(tmp_path) -> Iterator[tuple[RecordingServer, str, list[str]]]:
+    yield from serve_tls(tmp_path, RecordingHandler)
 
 
 def test_tls_on_a_pinned_address_uses_the_hostname_for_sni_and_certificate(

@@ -1,13 +1,11 @@
 """The egress guard's connection pool: reuse, and the checks a pooled connection never skips.
 
 Real loopback servers count the TCP connections they accept; names come from the stub DNS of
-test_egress.py, which records every lookup, so "resolved once per new connection" is observable.
+conftest.py, which records every lookup, so "resolved once per new connection" is observable.
 """
 
 from __future__ import annotations
 
-import socket
-import ssl
 from collections.abc import Iterator
 
 import pytest
@@ -17,25 +15,10 @@ from integrations.egress.transport import shared_pools, tls_context
 from tests.integrations.test_egress import (
     RecordingHandler,
     RecordingServer,
-    StubDns,
     refused,
-    self_signed_certificate,
+    serve_tls,
     start_server,
 )
-
-
-@pytest.fixture
-def dns(monkeypatch) -> StubDns:
-    """Stubbed name resolution that records every lookup: no DNS here."""
-    stub = StubDns()
-    monkeypatch.setattr(socket, "getaddrinfo", stub.getaddrinfo)
-    return stub
-
-
-@pytest.fixture
-def loopback_on(settings):
-    settings.EGRESS_ALLOW_LOOPBACK = True
-    return settings
 
 
 class KeepAliveHandler(RecordingHandler):
@@ -54,17 +37,7 @@ def server() -> Iterator[RecordingServer]:
 @pytest.fixture
 def tls_server(tmp_path) -> Iterator[tuple[RecordingServer, str, list[str]]]:
     """A keep-alive HTTPS server whose certificate names only sandbox.test; records SNI."""
-    cert_path, key_path = self_signed_certificate(tmp_path, "sandbox.test")
-    server_names: list[str] = []
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_path, key_path)
-    context.sni_callback = lambda _sock, name, _context: server_names.append(name)
-    running = RecordingServer(("127.0.0.1", 0), KeepAliveHandler)
-    running.socket = context.wrap_socket(running.socket, server_side=True)
-    start_server(running)
-    yield running, cert_path, server_names
-    running.shutdown()
-    running.server_close()
+    yield from serve_tls(tmp_path, KeepAliveHandler)
 
 
 @pytest.fixture(autouse=True)

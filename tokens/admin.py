@@ -121,10 +121,15 @@ class ConnectedAccountAdmin(TeamScopedAdmin):
             if revoked:
                 self.message_user(request, REVOKED_COUNT.format(count=revoked), messages.SUCCESS)
             return None
+        accounts = list(queryset.select_related("user", "team"))
+        to_revoke = [a for a in accounts if a.status != ConnectedAccount.Status.REVOKED]
         context = {
             **self.admin_site.each_context(request),
             "title": "Revoke tokens",
-            "accounts": list(queryset.select_related("user", "team")),
+            "accounts": accounts,
+            "to_revoke": len(to_revoke),
+            "people": len({a.user_id for a in to_revoke}),
+            "already_revoked": len(accounts) - len(to_revoke),
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }

@@ -9,7 +9,7 @@ from django.urls import reverse
 from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
 from approvals.models import AuditEvent
-from tests.factories import make_admin, make_support, make_team
+from tests.factories import make_admin, make_member, make_support, make_team
 from tests.tokens.lifecycle_fixtures import assert_revoked, make_connected_account
 from tokens.admin import REVOKED_COUNT
 from tokens.models import ConnectedAccount
@@ -63,6 +63,23 @@ def test_revoke_tokens_asks_for_confirmation_then_revokes(client, asana, account
     assert_revoked(account, reason="console")
     assert len(asana.requests("/-/oauth_revoke")) == 1
     assert AuditEvent.objects.get(action="account.revoke").metadata["reason"] == "console"
+
+
+def test_revoke_confirmation_counts_accounts_and_people_and_names_the_already_revoked(
+        client, asana, asana_team, account):
+    second_person = make_member(asana_team.team, "bob")
+    gone, _ = make_connected_account(asana, user=second_person, team=asana_team.team)
+    gone.status, gone.access_token, gone.refresh_token = ConnectedAccount.Status.REVOKED, "", ""
+    gone.save()
+    third_person = make_member(asana_team.team, "carol")
+    live, _ = make_connected_account(asana, user=third_person, team=asana_team.team)
+    client.force_login(make_support())
+    selection = [str(account.pk), str(gone.pk), str(live.pk)]
+    page = client.post(CHANGELIST, {"action": "revoke_tokens",
+                                    "_selected_action": selection}).content.decode()
+    assert "Revoke the tokens of 2 connected accounts of 2 people?" in page
+    assert "1 selected account is already revoked: nothing is done to it." in page
+    assert "(already revoked)" in page
 
 
 def test_team_admin_of_another_team_cannot_revoke(client, account):

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cards import services
-from cards.api.base import ConduitApi
+from cards.api.base import ConduitApi, InstallRequestedOutput
 from cards.api.schema import ErrorEnvelopeSerializer
 from cards.api.serializers import (
     JIRA_ISSUES_TARGET,
@@ -159,7 +159,8 @@ class LinkedTicketApi(ConduitApi):
             required=False, help_text="The form's values, as the target's form names them "
                                       "(Jira Server: issue_type and fields)")
 
-    @extend_schema(responses=FormOutputSerializer, operation_id="cards_linked_ticket_form",
+    @extend_schema(responses={200: FormOutputSerializer, 202: InstallRequestedOutput},
+                   operation_id="cards_linked_ticket_form",
                    parameters=[OpenApiParameter("container", str, required=False)])
     def get(self, request: Request, card_id: int, target: str) -> Response:
         card = card_get(user=request.user, card_id=card_id)
@@ -168,7 +169,8 @@ class LinkedTicketApi(ConduitApi):
                                   source_ip=self.source_ip(request))
         return Response({**form, "links": [ticket_link_json(link) for link in form["links"]]})
 
-    @extend_schema(request=InputSerializer, responses={201: CreatedOutputSerializer},
+    @extend_schema(request=InputSerializer,
+                   responses={201: CreatedOutputSerializer, 202: InstallRequestedOutput},
                    operation_id="cards_linked_ticket_create")
     def post(self, request: Request, card_id: int, target: str) -> Response:
         card = card_get(user=request.user, card_id=card_id)
@@ -218,7 +220,8 @@ class JiraIssueCreateApi(ConduitApi):
                                            help_text="Issue type id or name (default Task)")
         fields = serializers.DictField(required=False, help_text="Values of required fields")
 
-    @extend_schema(responses=FormOutputSerializer, operation_id="cards_jira_issue_form")
+    @extend_schema(responses={200: FormOutputSerializer, 202: InstallRequestedOutput},
+                   operation_id="cards_jira_issue_form")
     def get(self, request: Request, card_id: int) -> Response:
         card = card_get(user=request.user, card_id=card_id)
         form = linked_ticket_form(card=card, target=JIRA_ISSUES_TARGET, acting_user=request.user,
@@ -227,7 +230,8 @@ class JiraIssueCreateApi(ConduitApi):
         links = form.pop("links")
         return Response({**form, "linked_issues": [jira_issue_link_json(link) for link in links]})
 
-    @extend_schema(request=InputSerializer, responses={201: CreatedOutputSerializer},
+    @extend_schema(request=InputSerializer,
+                   responses={201: CreatedOutputSerializer, 202: InstallRequestedOutput},
                    operation_id="cards_jira_issue_create")
     def post(self, request: Request, card_id: int) -> Response:
         card = card_get(user=request.user, card_id=card_id)

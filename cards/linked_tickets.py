@@ -111,19 +111,20 @@ def ticket_link_json(link: TicketLink) -> dict[str, Any]:
 # -- services ---------------------------------------------------------------------------------
 
 
-def _target_for(card: CardWidget, target: str) -> Any:
-    """The target provider, once the card may be linked to it; raises NotSupported (400) or
-    LinkTargetNotSetUp (409) otherwise."""
+def _target_for(card: CardWidget, target: str) -> tuple[Any, str]:
+    """The target provider and the team's site of it, once the card may be linked to it;
+    raises NotSupported (400) or LinkTargetNotSetUp (409) otherwise."""
     provider = provider_for(target, LinkTarget, FEATURE)
     provider_for(target, TicketCreate, FEATURE)
     if card.provider == target:
         raise errors.NotSupported(errors.LINKED_TICKET_SAME_TOOL.format(
             integration=provider.name))
     provider_for(card.provider, TicketRead, "reading tasks")
-    if _target_site(provider, card.board.team) is None:
+    site = _target_site(provider, card.board.team)
+    if site is None:
         raise errors.LinkTargetNotSetUp(errors.LINK_TARGET_NOT_SET_UP.format(
             integration=provider.name, team=card.board.team.name))
-    return provider
+    return provider, site
 
 
 def linked_ticket_form(
@@ -134,7 +135,7 @@ def linked_ticket_form(
     types, with `container_id` the fields the user must fill in; the card's title and
     description; its links to `target` already made. Installs the target for a team admin, or
     makes a member's install request (InstallRequested)."""
-    provider = _target_for(card, target)
+    provider, _ = _target_for(card, target)
     team = card.board.team
     integration_ensure_installed(team=team, integration=target, acting_user=acting_user,
                                  source_ip=source_ip)
@@ -154,7 +155,7 @@ def linked_ticket_create(
     the link (idempotent per team, source and target ticket) with its audit event in one
     transaction; then copy the attachments the source holds. A file that fails to copy is
     listed in `failed`; the ticket and the link stay."""
-    provider = _target_for(card, target)
+    provider, site = _target_for(card, target)
     source = get_provider(card.provider)
     team = card.board.team
     integration_ensure_installed(team=team, integration=target, acting_user=acting_user,
@@ -175,8 +176,8 @@ def linked_ticket_create(
     ticket = provider_call(account=target_account, integration=target,
                            call=lambda c: provider.create_ticket(c, new),
                            detail={"submitted": submitted})
-    link = _link_store(card=card, provider=provider, ticket=ticket, acting_user=acting_user,
-                       source_ip=source_ip)
+    link = _link_store(card=card, provider=provider, site=site, ticket=ticket,
+                       acting_user=acting_user, source_ip=source_ip)
     result = LinkedTicketResult(ticket=ticket, link=link)
     for attachment in attachments:
         _attachment_copy(attachment, result=result, source=source, target=provider,
@@ -184,10 +185,9 @@ def linked_ticket_create(
     return result
 
 
-def _link_store(*, card: CardWidget, provider: Any, ticket: Ticket,
+def _link_store(*, card: CardWidget, provider: Any, site: str, ticket: Ticket,
                 acting_user: AbstractBaseUser, source_ip: str | None) -> TicketLink:
     team = card.board.team
-    site = _target_site(provider, team) or ""
     with transaction.atomic():
         link, _ = TicketLink.objects.get_or_create(
             team=team, source_provider=card.provider, source_external_id=card.external_id,

@@ -274,7 +274,7 @@ class JiraServerProvider:
         return Page(items=[mapping.issue_to_ticket(i, base_url=server.base_url)
                            for i in answer.get("issues") or []])
 
-    # -- linked issues -------------------------------------------------------------------------
+    # -- the target of a linked ticket (LinkTarget), attachments ----------------------------
     def create_form(self, credentials: Credentials, *, container_id: str = "") -> dict[str, Any]:
         """Projects and issue types the user can create in; with `container_id` (a project
         key), the fields of each of its issue types that the user must fill in."""

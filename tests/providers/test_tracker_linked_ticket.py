@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
-from approvals.models import AuditEvent, Installation
+from approvals.models import AuditEvent, Installation, InstallRequest
 from cards import errors
 from cards.models import Board, CardWidget, TicketLink
 from integrations.providers import (
@@ -69,6 +69,7 @@ def asana(settings, asana_sandbox):
     asana_sandbox.control("attachment_add", parent=TASK, name="Mockups", host="dropbox",
                           view_url="https://www.dropbox.com/s/abc/Mockups.fig")
     yield asana_sandbox
+    asana_sandbox.clear_faults()
     asana_sandbox.reset()
 
 
@@ -179,3 +180,29 @@ def test_a_target_that_is_not_a_link_target_is_refused(card, member):
 def test_an_unknown_target_is_not_found(card, member):
     response = api(member).get(f"/api/v1/cards/{card.pk}/linked-tickets/nothing-here")
     assert response.status_code == 404, response.content
+
+
+def test_a_file_that_fails_to_copy_is_listed_and_the_ticket_and_link_stay(card, member, tracker,
+                                                                          asana):
+    asana.fault(path_prefix="/api/1.0/attachments/", method="GET", status=404, times=10)
+    created = api(member).post(f"/api/v1/cards/{card.pk}/linked-tickets/tracker",
+                               {"container": "p-web"}, format="json")
+    assert created.status_code == 201, created.content
+    body = created.json()
+    (failed,) = body["attachments"]["failed"]
+    assert failed["name"] == "report.pdf"
+    assert failed["reason"].startswith("Not copied: ")
+    assert body["attachments"]["copied"] == []
+    key = body["ticket"]["key"]
+    assert tracker.state.issues[key]["project"] == "p-web" and key not in tracker.state.attachments
+    assert TicketLink.objects.filter(target_provider="tracker", target_external_id=key).exists()
+
+
+def test_a_member_linking_to_a_tool_the_team_lacks_requests_it(card, member, tracker):
+    Installation.objects.filter(team=card.board.team, integration="tracker").delete()
+    response = api(member).post(f"/api/v1/cards/{card.pk}/linked-tickets/tracker",
+                                {"container": "p-core"}, format="json")
+    assert response.status_code == 202, response.content
+    assert InstallRequest.objects.filter(team=card.board.team, integration="tracker",
+                                         requested_by=member).exists()
+    assert not TicketLink.objects.exists() and len(tracker.state.issues) == 3

@@ -208,3 +208,33 @@ def test_another_team_cannot_create_an_issue_from_our_card(team, jira, installed
     response = api(outsider).post(f"/api/v1/cards/{card.pk}/jira-issue", {"project": "TEST"},
                                   format="json")
     assert response.status_code == 404
+
+
+def test_the_generic_linked_ticket_endpoint_creates_a_jira_issue_and_refuses_malformed_values(
+        client, team, member, jira, asana, installed, linked_connection):
+    from integrations.jira_server.provider import FORM_VALUES_INVALID
+
+    connect_asana(asana, user=member, team=team)
+    connect_jira(client, member, jira, jira_user="alice")
+    board = Board.objects.create(team=team, name="Ops")
+    card = board.cards.create(provider="asana", external_id=TASK,
+                              url="https://app.asana.com/0/0/1", title="Asana card")
+    path = f"/api/v1/cards/{card.pk}/linked-tickets/jira_server"
+
+    # Jira's form values are an issue type and an object of fields: a list is refused (422).
+    refused = api(member).post(path, {"container": "TEST", "values": {"fields": ["a", "b"]}},
+                               format="json")
+    assert refused.status_code == 422, refused.content
+    assert FORM_VALUES_INVALID in refused.json()["error"]["message"]
+    assert not TicketLink.objects.exists()
+
+    created = api(member).post(path, {"container": "TEST", "values": {"issue_type": "Bug"}},
+                               format="json")
+    assert created.status_code == 201, created.content
+    key = created.json()["ticket"]["key"]
+    issue = next(i for i in jira.control("issues")["data"] if i["key"] == key)
+    assert issue["summary"] == asana.control("task", gid=TASK)["data"]["name"]
+    assert created.json()["link"]["target_name"] == "Jira Server"
+    card_json = api(member).get(f"/api/v1/cards/{card.pk}").json()
+    assert [link["jira_issue_key"] for link in card_json["jira_issues"]] == [key]
+    assert [link["key"] for link in card_json["linked_tickets"]] == [key]

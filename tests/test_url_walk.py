@@ -129,6 +129,7 @@ def concrete(route: str, acme: dict) -> tuple[str, bool]:
     path = re.sub(r"\(\?P<app_label>[^)]*\)", "approvals", route)
     path = re.sub(r"\(\?P<\w+>[^)]*\)", "no-such-page", path)
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda match: str(values[match[1]]), path)
+    path = path.replace(r"[\s\S]*", "no-such-endpoint")
     path = path.replace("^", "").replace("$", "").replace(".*", "no-such-endpoint")
     return "/" + path.lstrip("/"), names_object
 

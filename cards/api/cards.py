@@ -113,7 +113,8 @@ class CardDetailsApi(ConduitApi):
 
 FORM_PROJECTS_HELP = ("[{key, name, issue_types: [{id, name, fields: [{id, name, required, type, "
                       "allowed_values}]}]}]; fields only for the container asked for")
-ATTACHMENTS_HELP = "{copied: [{name, size, attachment_id}], skipped: [{name, host, url, reason}], failed: [...]}"
+ATTACHMENTS_HELP = ("{copied: [{name, size, attachment_id}], skipped: [{name, host, url, reason}], "
+                    "failed: [{name, host, reason}]}")
 
 
 def _ticket_json(result: LinkedTicketResult) -> dict:
@@ -187,8 +188,9 @@ class LinkedTicketApi(ConduitApi):
 
 
 class JiraIssueCreateApi(ConduitApi):
-    """The contract's linked Jira issue (`/cards/{id}/jira-issue`): LinkedTicketApi with the
-    target Jira Server and the contract's names (project, issue, jira_issue_key...).
+    """The contract's linked Jira issue (`/cards/{id}/jira-issue`): the service behind
+    LinkedTicketApi with the target Jira Server, in the contract's names (project, issue,
+    linked_issues, jira_issue_key...).
 
     GET: the create form from Jira's createmeta, read with the user's Jira token: projects and
     issue types, and with `?project=KEY` the required fields each issue type needs, plus the

@@ -53,7 +53,10 @@ class AuditAction(models.TextChoices):
     JIRA_SERVER_APPLINK_REGISTER = "jira_server.applink_register", "Application Link registered"
     JIRA_SERVER_REMOVE = "jira_server.remove", "Jira Server removed"
     JIRA_SERVER_WEBHOOK_REGISTER = "jira_server.webhook_register", "Jira webhook registered"
+    # Events written before linked tickets left the Jira package (cards.linked_tickets).
     JIRA_SERVER_ISSUE_LINK = "jira_server.issue_link", "Jira issue linked"
+
+    TICKET_LINK_CREATE = "ticket_link.create", "Linked ticket created"
 
 
 class RevocationReason(models.TextChoices):

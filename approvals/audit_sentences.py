@@ -47,6 +47,7 @@ SENTENCES: dict[str, str] = {
     A.JIRA_SERVER_REMOVE: "{actor} removed {target} from {team}",
     A.JIRA_SERVER_WEBHOOK_REGISTER: "{actor} registered Jira's webhook on {target}",
     A.JIRA_SERVER_ISSUE_LINK: "{actor} linked {target}",
+    A.TICKET_LINK_CREATE: "{actor} created the linked ticket {target}",
 }
 ROLE_LABELS = dict(Membership.Role.choices)
 REASON_LABELS = dict(RevocationReason.choices)

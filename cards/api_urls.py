@@ -23,8 +23,12 @@ urlpatterns = [
     path("cards/<int:card_id>/details", cards.CardDetailsApi.as_view(), name="card-details"),
     path("cards/<int:card_id>/jira-issue", cards.JiraIssueCreateApi.as_view(),
          name="card-jira-issue"),
+    path("cards/<int:card_id>/linked-tickets/<str:target>", cards.LinkedTicketApi.as_view(),
+         name="card-linked-tickets"),
     path("schema/", SchemaApi.as_view(), name="schema"),
     path("docs/", api_docs, name="docs"),
-    # Last: unmatched API paths answer 404 in the error envelope (JSON), never the HTML page.
-    re_path(r"^.*$", EndpointNotFoundApi.as_view(), name="not-found"),
+    # Last: unmatched API paths answer 404 in the error envelope (JSON), never the HTML page;
+    # [\s\S], since "." stops at a line break (%0A) in the path, and Django cannot reverse
+    # an inline (?s) flag.
+    re_path(r"^[\s\S]*$", EndpointNotFoundApi.as_view(), name="not-found"),
 ]

@@ -38,8 +38,17 @@ CARD_CHANGED = (
     "holds its values now and error.detail.submitted yours; apply them again to the current card."
 )
 NOT_SUPPORTED = "{integration} does not support {feature}."
-JIRA_ISSUE_NOT_READY = "Creating a linked Jira issue is not available yet."
-JIRA_ISSUE_NEEDS_ASANA_CARD = "A linked Jira issue can only be created from an Asana card."
+LINKED_TICKET_SAME_TOOL = (
+    "A linked {integration} ticket is created from a card of another tool, not of {integration}."
+)
+LINK_TARGET_NOT_SET_UP = (
+    "{integration} is not set up for {team}: a team admin must set it up in the console."
+)
+ATTACHMENT_LINK_SKIPPED = (
+    "Not copied: a link to {host}, not a file hosted by {integration} (it may need its own "
+    "authorisation)."
+)
+ATTACHMENT_COPY_FAILED = "Not copied: {message}"
 INSTALL_REQUESTED = (
     "{integration} is not installed for {team}: your request to install it was sent to the "
     "team's admins."
@@ -104,6 +113,12 @@ class InvalidImport(ApplicationError):
 
 class NotSupported(ApplicationError):
     code = "not_supported"
+
+
+class LinkTargetNotSetUp(Conflict):
+    """The target tool needs a per-team setup (Jira's server) the team has not made."""
+
+    code = "integration_not_set_up"
 
 
 class NothingToChange(ApplicationError):

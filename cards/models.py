@@ -1,4 +1,5 @@
-"""Boards, the card widgets on them, link previews (unfurls) and provider webhook subscriptions.
+"""Boards, the card widgets on them, link previews (unfurls), linked tickets and provider webhook
+subscriptions.
 
 A card stores only the unified ticket's stored fields (PRODUCT.md "Cards: what is stored") plus
 sync metadata; live details are fetched with the viewer's token and never stored.
@@ -10,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from integrations.providers import provider_name
 from tokens.fields import EncryptedTextField
@@ -101,6 +103,51 @@ class LinkPreview(models.Model):
     def get_provider_display(self) -> str:
         """The provider's display name (what `choices` gave before keys left the DB)."""
         return provider_name(self.provider)
+
+
+class TicketLink(models.Model):
+    """A ticket created in one tool from a card's ticket in another (a linked ticket): the
+    source ticket, the target ticket, who linked them and when.
+
+    The target is keyed on its tool instance too (`target_site`: Jira's normalised base URL,
+    "" for a tool with one global site), not on a connection row: reconnecting the same server
+    finds every link again, while a team that moves to another server does not see the old
+    server's keys as the new one's. Provider keys are validated by cards.linked_tickets against
+    the registry, not by `choices`, so a new provider needs no migration here.
+    """
+
+    team = models.ForeignKey("approvals.Team", on_delete=models.CASCADE,
+                             related_name="ticket_links")
+    source_provider = models.CharField(max_length=30)
+    source_external_id = models.CharField(max_length=255)
+    target_provider = models.CharField(max_length=30)
+    target_site = models.CharField(max_length=500, blank=True)
+    target_external_id = models.CharField(max_length=255)  # what people see: Jira's issue key
+    target_internal_id = models.CharField(max_length=64, blank=True)  # Jira's numeric issue id
+    target_url = models.URLField(max_length=URL_MAX_LENGTH)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    # A default rather than auto_now_add: the migration from JiraIssueLink keeps each row's
+    # own creation time (auto_now_add would overwrite it on insert).
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "source_provider", "source_external_id", "target_provider",
+                        "target_site", "target_external_id"],
+                name="ticket_link_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["team", "source_provider", "source_external_id"],
+                                name="ticket_link_source")]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return (f"{provider_name(self.source_provider)} {self.source_external_id} -> "
+                f"{provider_name(self.target_provider)} {self.target_external_id}")
 
 
 class WebhookSubscription(models.Model):

@@ -21,16 +21,18 @@ from django.utils.html import format_html, format_html_join
 
 from approvals.admin import TeamScopedAdmin
 from approvals.audit import client_ip
+from cards.linked_tickets import ticket_links_count
 from cards.templatetags.conduit_time import when_text
 from config.errors import ApplicationError
 from integrations.jira_server import checks, selectors, services
-from integrations.models import JiraIssueLink, JiraServerConnection
+from integrations.models import JiraServerConnection
 
 CHECK_DONE = "Compatibility check of {url}: {label}."
 CHECK_STARTED = "The compatibility check of {url} is running; this page shows its progress."
 CHECK_ALREADY_RUNNING = "A compatibility check of {url} is already running."
 APPLINK_VERIFIED = "The Application Link works: Jira answered a request token for {key}."
 SANDBOX_REGISTERED = "Registered the Application Link in the Jira sandbox and verified it."
+JIRA_SERVER = "jira_server"  # the provider key linked issues are stored under
 WEBHOOK_REGISTERED = "Jira's webhook is registered: cards of Jira issues now update on changes."
 
 
@@ -206,8 +208,9 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
             "steps": selectors.applink_steps(connection, base=base),
             "sandbox_available": selectors.sandbox_registration_available(connection),
             "can_change": self.has_change_permission(request, connection),
-            "links_count": JiraIssueLink.objects.filter(
-                team=connection.team, base_url=connection.base_url).count(),
+            "links_count": ticket_links_count(team=connection.team,
+                                              target_provider=JIRA_SERVER,
+                                              target_site=connection.base_url),
         }
         return TemplateResponse(request, "admin/integrations/jiraserverconnection/applink.html",
                                 context)
@@ -253,16 +256,3 @@ def check_report_html(results: dict) -> str:
     outcome = {checks.FAIL: "FAIL", checks.WARNING: "PASS with warnings",
                checks.PASS: "PASS"}.get(results.get("outcome", ""), "")
     return format_html('<ul class="check-report">{}</ul><p>Result: {}</p>', rows, outcome)
-
-
-@admin.register(JiraIssueLink)
-class JiraIssueLinkAdmin(TeamScopedAdmin):
-    list_display = ["asana_task_gid", "jira_issue_key", "team", "base_url", "created_by",
-                    "created_at"]
-    list_filter = ["team"]
-    search_fields = ["asana_task_gid", "jira_issue_key"]
-    readonly_fields = ["team", "base_url", "asana_task_gid", "jira_issue_key", "jira_issue_id",
-                       "created_by", "created_at"]
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

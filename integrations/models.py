@@ -1,11 +1,10 @@
-"""Jira Server: each team's registered server (Application Link keys, checks, webhook) and the
-links between Asana tasks and the Jira issues created from them.
+"""Jira Server: each team's registered server (Application Link keys, checks, webhook).
 
-The links are keyed on team + normalised base URL, not on the connection row: removing a
-connection and registering the same server again (the admin guide's "repeat the connection
-steps for the same domain. It will keep existing Jira issues and their relations to Asana
-tasks") finds every link again, while a team that moves to another server does not show the old
-server's issue keys as if they were the new server's.
+The links between cards and the Jira issues created from them are `cards.TicketLink` rows,
+keyed on team + normalised base URL rather than on this row: removing a connection and
+registering the same server again (the admin guide's "repeat the connection steps for the same
+domain. It will keep existing Jira issues and their relations to Asana tasks") finds every link
+again.
 """
 
 from __future__ import annotations
@@ -70,37 +69,3 @@ class JiraServerConnection(models.Model):
 
     def __str__(self) -> str:
         return f"Jira Server {self.base_url} for {self.team}"
-
-
-class JiraIssueLink(models.Model):
-    """An Asana task and the Jira issue created from it, in one team, on one Jira server."""
-
-    team = models.ForeignKey(
-        "approvals.Team", on_delete=models.CASCADE, related_name="jira_issue_links"
-    )
-    base_url = models.CharField(max_length=500)  # normalised, as on the connection
-    asana_task_gid = models.CharField(max_length=64)
-    jira_issue_key = models.CharField(max_length=100)
-    jira_issue_id = models.CharField(max_length=32, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["team", "base_url", "asana_task_gid", "jira_issue_key"],
-                name="jira_issue_link_unique",
-            )
-        ]
-        indexes = [models.Index(fields=["team", "asana_task_gid"])]
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"Asana task {self.asana_task_gid} ↔ {self.jira_issue_key}"
-
-    @property
-    def issue_url(self) -> str:
-        return f"{self.base_url}/browse/{self.jira_issue_key}"

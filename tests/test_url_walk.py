@@ -25,8 +25,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from oauth2_provider.models import Application
 
 from approvals.models import AuditEvent, Installation, InstallRequest, Membership
-from cards.models import Board, CardWidget
-from integrations.models import JiraIssueLink, JiraServerConnection
+from cards.models import Board, CardWidget, TicketLink
+from integrations.models import JiraServerConnection
 from tests.factories import make_admin, make_member, make_support, make_team
 from tokens.models import ConnectedAccount
 
@@ -90,9 +90,11 @@ def acme():
         "integrations.jiraserverconnection": JiraServerConnection.objects.create(
             team=team, base_url="https://jira.acme.example", consumer_key="acme-consumer",
             public_key_pem="-", created_by=admin),
-        "integrations.jiraissuelink": JiraIssueLink.objects.create(
-            team=team, base_url="https://jira.acme.example", asana_task_gid="1",
-            jira_issue_key="A-1", created_by=member),
+        "cards.ticketlink": TicketLink.objects.create(
+            team=team, source_provider="asana", source_external_id="1",
+            target_provider="jira_server", target_site="https://jira.acme.example",
+            target_external_id="A-1", target_url="https://jira.acme.example/browse/A-1",
+            created_by=member),
         "oauth2_provider.application": Application.objects.create(
             name="acme app", user=member, client_type="confidential",
             authorization_grant_type="authorization-code", redirect_uris="https://a.example/cb"),
@@ -120,13 +122,14 @@ def concrete(route: str, acme: dict) -> tuple[str, bool]:
         "object_id": target.pk if target is not None else acme["team"].pk,
         "id": target.pk if target is not None else "",
         "content_type_id": ContentType.objects.get_for_model(acme["team"]).pk,
-        "key": "asana", "integration": "asana", "subscription_id": acme["team"].pk,
+        "key": "asana", "integration": "asana", "target": "jira_server", "subscription_id": acme["team"].pk,
     }
     if route.startswith("admin/r/"):
         names_object = True  # the "view on site" shortcut names Acme's team
     path = re.sub(r"\(\?P<app_label>[^)]*\)", "approvals", route)
     path = re.sub(r"\(\?P<\w+>[^)]*\)", "no-such-page", path)
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda match: str(values[match[1]]), path)
+    path = path.replace(r"[\s\S]*", "no-such-endpoint")
     path = path.replace("^", "").replace("$", "").replace(".*", "no-such-endpoint")
     return "/" + path.lstrip("/"), names_object
 

@@ -11,9 +11,6 @@ SECOND_SERVER_REFUSED = (
     "per team: remove that connection first to connect {requested} instead."
 )
 NOT_TEAM_ADMIN = "Only a team admin of {team} can manage its Jira Server connection."
-NOT_SET_UP = (
-    "Jira Server is not set up for {team}: a team admin must register the server in the console."
-)
 SANDBOX_ONLY = (
     "Registration through the sandbox is only for a loopback Jira simulator with "
     "EGRESS_ALLOW_LOOPBACK on; for a real Jira, enter the values in Jira's Application Links "
@@ -33,12 +30,6 @@ WEBHOOK_FAILED = "Jira did not register the webhook: {message}"
 WEBHOOK_NO_PUBLIC_URL = (
     "Conduit's public address is unknown: set CONDUIT_PUBLIC_URL so Jira can reach the webhook."
 )
-NEEDS_ASANA_CARD = "A linked Jira issue can only be created from an Asana card."
-ATTACHMENT_LINK_SKIPPED = (
-    "Not copied: a link to {host}, not a file hosted by Asana (it may need its own "
-    "authorisation)."
-)
-ATTACHMENT_COPY_FAILED = "Not copied: {message}"
 
 
 class JiraServerError(ApplicationError):
@@ -57,10 +48,6 @@ class NotTeamAdmin(NotAllowed):
     code = "not_team_admin"
 
 
-class JiraNotSetUp(Conflict):
-    code = "jira_not_set_up"
-
-
 class SandboxOnly(NotAllowed):
     code = "jira_sandbox_only"
 
@@ -71,10 +58,6 @@ class ApplinkNotVerified(JiraServerError):
 
 class WebhookNotRegistered(JiraServerError):
     code = "jira_webhook_not_registered"
-
-
-class NeedsAsanaCard(ApplicationError):
-    code = "needs_asana_card"
 
 
 class WebhookUnknown(NotFound):

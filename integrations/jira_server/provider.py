@@ -55,6 +55,10 @@ COMPLETED_UNSUPPORTED = (
     "Jira Server moves an issue to done through its workflow: change the issue's status in Jira."
 )
 ISSUE_TYPE_UNKNOWN = "Issue type {issue_type!r} is not available in project {project}."
+FORM_VALUES_INVALID = (
+    "The form's values are an issue_type (an id or a name) and fields (an object of field ids "
+    "and values)."
+)
 PROJECT_UNKNOWN = "You cannot create issues in Jira project {project} (or it does not exist)."
 ISSUE_FIELDS = "summary,description,status,assignee,priority,labels,duedate,project,attachment,updated,issuetype"
 DEFAULT_ISSUE_TYPES = ("Task", "Story", "Bug")
@@ -193,16 +197,21 @@ class JiraServerProvider:
         return tickets
 
     def create_ticket(self, credentials: Credentials, new: NewTicket) -> Ticket:
-        """Create in project `new.container_id`; `extra` may give `issue_type` (id or name) and
-        `fields` (values of the required fields the create form lists)."""
+        """Create in project `new.container_id`; `extra` holds the create form's values (the
+        `LinkTarget` form): `issue_type` (id or name) and `fields` (values of the required
+        fields the form lists), mapped to Jira's fields here."""
         server = _server(credentials.connection)
+        values = new.extra.get("fields") or {}
+        issue_type = new.extra.get("issue_type") or ""
+        if not isinstance(values, dict) or not isinstance(issue_type, str | int):
+            raise ApiInvalid(FORM_VALUES_INVALID, provider=oauth.PROVIDER)
 
         def create(client: JiraClient) -> dict[str, Any]:
-            issuetype = self._issue_type(client, new.container_id, new.extra.get("issue_type"))
+            issuetype = self._issue_type(client, new.container_id, issue_type)
             fields = mapping.create_fields(
                 project_key=new.container_id, issuetype_id=issuetype["id"], title=new.title,
                 description=new.description, form_fields=issuetype.get("fields") or [],
-                values=dict(new.extra.get("fields") or {}),
+                values=dict(values),
             )
             created = client.issue_create(fields)
             return client.issue_get(str(created["key"]), fields=ISSUE_FIELDS)
@@ -265,7 +274,7 @@ class JiraServerProvider:
         return Page(items=[mapping.issue_to_ticket(i, base_url=server.base_url)
                            for i in answer.get("issues") or []])
 
-    # -- linked issues -------------------------------------------------------------------------
+    # -- the target of a linked ticket (LinkTarget), attachments ----------------------------
     def create_form(self, credentials: Credentials, *, container_id: str = "") -> dict[str, Any]:
         """Projects and issue types the user can create in; with `container_id` (a project
         key), the fields of each of its issue types that the user must fill in."""

@@ -1,4 +1,4 @@
-"""Reading Jira Server connections and issue links; building what provider calls need."""
+"""Reading Jira Server connections; building what provider calls need."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from integrations.jira_server import webhooks
 from integrations.jira_server.conf import jira_server_settings
 from integrations.jira_server.context import ServerContext
 from integrations.jira_server.keys import public_key_body
-from integrations.models import JiraIssueLink, JiraServerConnection
+from integrations.models import JiraServerConnection
 from integrations.providers import TeamRef
 
 CALLBACK_PATH = "/integrations/jira_server/callback"
@@ -160,7 +160,6 @@ def sandbox_registration_available(connection: JiraServerConnection) -> bool:
     return bool(integration_settings.EGRESS_ALLOW_LOOPBACK) and is_loopback_host(host)
 
 
-# -- linked issues ----------------------------------------------------------------------------
 def check_progress(connection: JiraServerConnection) -> dict[str, Any]:
     """The background check as the console polls it: state (queued, running, idle or
     interrupted), the items finished so far (or the last report) and when it last finished."""
@@ -181,21 +180,3 @@ def check_progress(connection: JiraServerConnection) -> dict[str, Any]:
         "outcome": "" if results.get("running") else results.get("outcome", ""),
         "checked_at": connection.checked_at.isoformat() if connection.checked_at else None,
     }
-
-
-def issue_links_for_tasks(*, team: TeamRef, task_gids: list[str]) -> dict[str, list[JiraIssueLink]]:
-    """Links of these Asana tasks to issues of the team's current Jira server (one query)."""
-    connection = connection_get(team=team)
-    if connection is None or not task_gids:
-        return {}
-    found: dict[str, list[JiraIssueLink]] = {}
-    for link in JiraIssueLink.objects.filter(
-        team=team, base_url=connection.base_url, asana_task_gid__in=task_gids
-    ):
-        found.setdefault(link.asana_task_gid, []).append(link)
-    return found
-
-
-def issue_link_json(link: JiraIssueLink) -> dict[str, Any]:
-    return {"asana_task_gid": link.asana_task_gid, "jira_issue_key": link.jira_issue_key,
-            "url": link.issue_url, "created_at": link.created_at.isoformat()}

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from approvals.admin_forms import USER_NOT_FOUND
 from approvals.models import AuditEvent, Installation, InstallRequest, Membership
-from integrations.models import JiraIssueLink
+from cards.models import TicketLink
 from tests.factories import make_admin, make_member, make_team, make_user
 from tokens.models import ConnectedAccount
 
@@ -21,7 +21,7 @@ TEAM_FILTERED_LISTS = [
     "admin:approvals_installrequest_changelist",
     "admin:approvals_auditevent_changelist",
     "admin:tokens_connectedaccount_changelist",
-    "admin:integrations_jiraissuelink_changelist",
+    "admin:cards_ticketlink_changelist",
 ]
 
 
@@ -42,9 +42,11 @@ def world(client):
                                   target=team.name, team=team)
         ConnectedAccount.objects.create(user=user, team=team, integration="asana",
                                         access_token="token", provider_account_name="x")
-        JiraIssueLink.objects.create(team=team, base_url="https://jira.example.com",
-                                     asana_task_gid=f"1{team.pk}", jira_issue_key=f"K-{team.pk}",
-                                     jira_issue_id=str(team.pk), created_by=user)
+        TicketLink.objects.create(
+            team=team, source_provider="asana", source_external_id=f"1{team.pk}",
+            target_provider="jira_server", target_site="https://jira.example.com",
+            target_external_id=f"K-{team.pk}", target_internal_id=str(team.pk),
+            target_url=f"https://jira.example.com/browse/K-{team.pk}", created_by=user)
     client.force_login(admin)
     return {"client": client, "acme": acme, "labs": labs, "globex": globex,
             "strangers": [globex_admin, stranger, loner]}

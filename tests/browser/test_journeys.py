@@ -18,10 +18,9 @@ from requests_oauthlib import OAuth1
 
 from approvals.models import Installation, InstallRequest
 from cards import errors
-from cards.models import Board, CardWidget
+from cards.models import Board, CardWidget, TicketLink
 from integrations.admin import CHECK_STARTED, SANDBOX_REGISTERED
-from integrations.jira_server import errors as jira_errors
-from integrations.models import JiraIssueLink, JiraServerConnection
+from integrations.models import JiraServerConnection
 from integrations.sandbox.asana.seed import ADA, WEBSITE_PROJECT, WEBSITE_TASK_FIRST
 from integrations.sandbox.jira.seed import SEVERITY_FIELD
 from tests.factories import PASSWORD, make_admin, make_member, make_support, make_team
@@ -443,8 +442,8 @@ def test_admin_registers_jira_and_member_creates_a_linked_issue_from_a_card(
     expect(created.get_by_test_id("jira-copied")).to_have_text(
         "Copied from Asana: homepage-copy.pdf, hero.png.")
     expect(created.get_by_test_id("jira-skipped-attachment")).to_have_text([
-        f"Wireframes.fig — {jira_errors.ATTACHMENT_LINK_SKIPPED.format(host='dropbox')}",
-        f"Brand guidelines — {jira_errors.ATTACHMENT_LINK_SKIPPED.format(host='gdrive')}",
+        f"Wireframes.fig — {errors.ATTACHMENT_LINK_SKIPPED.format(host='dropbox', integration='Asana')}",
+        f"Brand guidelines — {errors.ATTACHMENT_LINK_SKIPPED.format(host='gdrive', integration='Asana')}",
     ])
     expect(page.get_by_test_id("jira-linked").get_by_test_id("jira-issue-link")).to_have_attribute(
         "href", f"{jira.base_url}/browse/{key}")
@@ -459,8 +458,10 @@ def test_admin_registers_jira_and_member_creates_a_linked_issue_from_a_card(
     fields = jira_issue_as_seen_by(member, key)
     assert fields["issuetype"]["name"] == "Incident"
     assert fields[SEVERITY_FIELD]["value"] == "Sev 2"
-    assert JiraIssueLink.objects.filter(team=team, asana_task_gid=WEBSITE_TASK_FIRST,
-                                        jira_issue_key=key).exists()
+    assert TicketLink.objects.filter(team=team, source_provider="asana",
+                                     source_external_id=WEBSITE_TASK_FIRST,
+                                     target_provider="jira_server",
+                                     target_external_id=key).exists()
 
     # Opened again later, the card lists its linked issue.
     page.get_by_test_id("card-close").click()

@@ -21,6 +21,7 @@ def write_endpoints(board, card) -> list[tuple[str, str]]:
         ("post", f"/api/v1/boards/{board.pk}/unfurls/"),
         ("patch", f"/api/v1/cards/{card.pk}"),
         ("post", f"/api/v1/cards/{card.pk}/jira-issue"),
+        ("post", f"/api/v1/cards/{card.pk}/linked-tickets/jira_server"),
     ]
 
 
@@ -28,7 +29,7 @@ def send(client, method: str, path: str, body: str):
     return getattr(client, method)(path, body, content_type="application/json")
 
 
-@pytest.mark.parametrize("index", range(5))
+@pytest.mark.parametrize("index", range(6))
 def test_deeply_nested_json_is_a_400_envelope_on_every_write_endpoint(member, board, index):
     method, path = write_endpoints(board, make_card(board))[index]
     response = send(api_client(member), method, path, DEEP)
@@ -60,3 +61,12 @@ def test_a_team_that_is_no_ascii_id_is_a_404_envelope(member, team_id):
     response = api_client(member).get("/api/v1/boards/", {"team": team_id})
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "team_not_found"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/boards/%0A/cards/", "/api/v1/cards/1%0A2",
+                                  "/api/v1/no%0Asuch"])
+def test_a_path_with_a_line_break_is_a_404_envelope_not_the_html_page(member, path):
+    response = api_client(member).post(path, {}, format="json")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "not_found"

@@ -4,7 +4,7 @@ may be a 5xx or break the schema (status, content type, body, headers).
 
 A second, stateful pass follows OpenAPI links added here (the board a create or a list
 returned → its cards, import and unfurls; the card an import or a list returned → read, patch,
-delete, details, Jira issue; my teams → boards and integrations of a team), so the operations
+delete, details, Jira issue, linked tickets; my teams → boards and integrations of a team), so the operations
 on one board or card are reached with real ids, not only generated ones."""
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ CHECKS = [
 
 BOARD_OPERATIONS = ["boards_cards_list", "boards_cards_create", "boards_unfurls_create"]
 CARD_OPERATIONS = ["cards_retrieve", "cards_partial_update", "cards_destroy",
-                   "cards_details_retrieve", "cards_jira_issue_form", "cards_jira_issue_create"]
+                   "cards_details_retrieve", "cards_jira_issue_form", "cards_jira_issue_create",
+                   "cards_linked_ticket_form", "cards_linked_ticket_create"]
 TEAM_OPERATIONS = ["boards_list", "boards_create", "integrations_list"]
 # (operation, response status) -> (path or query parameter, where its value is, the targets)
 LINKS = {

@@ -14,10 +14,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from approvals.models import Installation
-from cards.models import Board
+from cards import errors as card_errors
+from cards.models import Board, TicketLink
 from integrations.jira_server import errors
 from integrations.jira_server.keys import public_key_body
-from integrations.models import JiraIssueLink, JiraServerConnection
+from integrations.models import JiraServerConnection
 from integrations.sandbox.asana.seed import ADA, WEBSITE_PROJECT, WEBSITE_TASK_FIRST
 from tests.fixtures.asana import asana_oauth_tokens
 from tests.integrations.jira_server.conftest import connect_jira
@@ -130,7 +131,8 @@ def test_linked_issue_from_an_asana_card_end_to_end(client, team, admin, member,
     (skipped,) = body["attachments"]["skipped"]
     assert skipped["name"] == "Mockups" and skipped["host"] == "dropbox"
     assert skipped["url"] == "https://www.dropbox.com/s/abc/Mockups.fig"
-    assert skipped["reason"] == errors.ATTACHMENT_LINK_SKIPPED.format(host="dropbox")
+    assert skipped["reason"] == card_errors.ATTACHMENT_LINK_SKIPPED.format(host="dropbox",
+                                                                    integration="Asana")
     assert body["attachments"]["failed"] == []
 
     # In Jira: the issue with the task's title and description, and the one file.
@@ -146,8 +148,10 @@ def test_linked_issue_from_an_asana_card_end_to_end(client, team, admin, member,
     assert upload[0]["headers"]["x-atlassian-token"] == "no-check"
 
     # The link is stored and shown on the card.
-    assert JiraIssueLink.objects.filter(team=team, asana_task_gid=TASK,
-                                        jira_issue_key=key).count() == 1
+    link = TicketLink.objects.get(team=team, source_external_id=TASK, target_external_id=key)
+    assert (link.source_provider, link.target_provider, link.target_site) == (
+        "asana", "jira_server", jira.base_url)
+    assert link.target_url == f"{jira.base_url}/browse/{key}" and link.target_internal_id
     card = api(member).get(f"/api/v1/cards/{card_id}").json()
     assert [link["jira_issue_key"] for link in card["jira_issues"]] == [key]
 
@@ -190,7 +194,8 @@ def test_a_linked_issue_without_a_registered_server_says_so(team, member, instal
     response = api(member).post(f"/api/v1/cards/{card.pk}/jira-issue", {"project": "TEST"},
                                 format="json")
     assert response.status_code == 409
-    assert response.json()["error"]["message"] == errors.NOT_SET_UP.format(team=team.name)
+    assert response.json()["error"]["message"] == card_errors.LINK_TARGET_NOT_SET_UP.format(
+        integration="Jira Server", team=team.name)
 
 
 def test_another_team_cannot_create_an_issue_from_our_card(team, jira, installed):
@@ -203,3 +208,33 @@ def test_another_team_cannot_create_an_issue_from_our_card(team, jira, installed
     response = api(outsider).post(f"/api/v1/cards/{card.pk}/jira-issue", {"project": "TEST"},
                                   format="json")
     assert response.status_code == 404
+
+
+def test_the_generic_linked_ticket_endpoint_creates_a_jira_issue_and_refuses_malformed_values(
+        client, team, member, jira, asana, installed, linked_connection):
+    from integrations.jira_server.provider import FORM_VALUES_INVALID
+
+    connect_asana(asana, user=member, team=team)
+    connect_jira(client, member, jira, jira_user="alice")
+    board = Board.objects.create(team=team, name="Ops")
+    card = board.cards.create(provider="asana", external_id=TASK,
+                              url="https://app.asana.com/0/0/1", title="Asana card")
+    path = f"/api/v1/cards/{card.pk}/linked-tickets/jira_server"
+
+    # Jira's form values are an issue type and an object of fields: a list is refused (422).
+    refused = api(member).post(path, {"container": "TEST", "values": {"fields": ["a", "b"]}},
+                               format="json")
+    assert refused.status_code == 422, refused.content
+    assert FORM_VALUES_INVALID in refused.json()["error"]["message"]
+    assert not TicketLink.objects.exists()
+
+    created = api(member).post(path, {"container": "TEST", "values": {"issue_type": "Bug"}},
+                               format="json")
+    assert created.status_code == 201, created.content
+    key = created.json()["ticket"]["key"]
+    issue = next(i for i in jira.control("issues")["data"] if i["key"] == key)
+    assert issue["summary"] == asana.control("task", gid=TASK)["data"]["name"]
+    assert created.json()["link"]["target_name"] == "Jira Server"
+    card_json = api(member).get(f"/api/v1/cards/{card.pk}").json()
+    assert [link["jira_issue_key"] for link in card_json["jira_issues"]] == [key]
+    assert [link["key"] for link in card_json["linked_tickets"]] == [key]

@@ -30,6 +30,7 @@ class TrackerClient(BaseClient):
     PROJECT_ISSUES = "api/projects/{project}/issues"
     ISSUES = "api/issues"
     ISSUE = "api/issues/{issue}"
+    ATTACHMENTS = "api/issues/{issue}/attachments"
     TOKEN = "oauth/token"
     REVOKE = "oauth/revoke"
 

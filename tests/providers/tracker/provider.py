@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from integrations.providers import (
+    AttachmentUpload,
     AuthKind,
     AuthorizationStart,
     Browsing,
@@ -14,6 +16,7 @@ from integrations.providers import (
     Credentials,
     LinkParsing,
     LinkRef,
+    LinkTarget,
     NewTicket,
     Page,
     ProviderManifest,
@@ -31,6 +34,7 @@ from tests.providers.tracker import client as tracker
 from tests.providers.tracker.client import TrackerClient
 from tests.providers.tracker.conf import tracker_settings
 
+ISSUE_TYPES = [{"id": "issue", "name": "Issue", "fields": []}]  # Tracker asks for nothing more
 ISSUE_PATH = re.compile(r"^/issue/(?P<issue>[A-Z]+-[0-9]+)/?$")
 
 MANIFEST = ProviderManifest(
@@ -39,7 +43,7 @@ MANIFEST = ProviderManifest(
     plans=frozenset({"business", "enterprise"}),
     auth_kind=AuthKind.OAUTH2,
     capabilities=frozenset({LinkParsing, TicketRead, Browsing, TicketSearch, TicketCreate,
-                            TicketUpdate, Revocation}),
+                            TicketUpdate, Revocation, LinkTarget, AttachmentUpload}),
     settings=tracker_settings,
     egress_hosts=lambda: [str(tracker_settings.TRACKER_URL)],
 )
@@ -129,6 +133,29 @@ class TrackerProvider:
             data["state"] = "done" if data["state"] else "open"
         client = TrackerClient(credentials.access_token)
         return _ticket(client.patch(TrackerClient.ISSUE.format(issue=external_id), json=data))
+
+    # -- the target of a linked ticket ---------------------------------------------------------
+    def create_form(self, credentials: Credentials, *, container_id: str = "") -> dict[str, Any]:
+        """Every project of every workspace (one issue type, no required field); with
+        `container_id`, that project only."""
+        client = TrackerClient(credentials.access_token)
+        projects = [
+            {"key": project["id"], "name": project["name"], "issue_types": ISSUE_TYPES}
+            for workspace in client.get(TrackerClient.WORKSPACES)["workspaces"]
+            for project in client.get(TrackerClient.PROJECTS.format(
+                workspace=workspace["id"]))["projects"]
+        ]
+        if container_id:
+            projects = [project for project in projects if project["key"] == container_id]
+        return {"projects": projects}
+
+    def add_attachment(self, credentials: Credentials, external_id: str, *, filename: str,
+                       content: bytes, content_type: str) -> dict[str, Any]:
+        answer = TrackerClient(credentials.access_token).post(
+            TrackerClient.ATTACHMENTS.format(issue=external_id), json={
+                "filename": filename, "content_type": content_type,
+                "content_base64": base64.b64encode(content).decode()})
+        return {"id": str(answer["id"]), "name": answer["filename"], "size": answer["size"]}
 
 
 provider = TrackerProvider()

@@ -1,8 +1,10 @@
 """Tracker's tiny HTTP simulator: OAuth 2.0 (authorization code with PKCE, refresh, revoke)
-and a JSON API of workspaces, projects and issues, on a loopback port of its own.
+and a JSON API of workspaces, projects, issues and their attachments, on a loopback port of
+its own.
 
 The consent page is skipped: /oauth/authorize redirects at once with a code for `consent_user`.
-Tests read what Conduit sent from `requests` (method and path, never a header) and `revoked`.
+Tests read what Conduit sent from `requests` (method and path, never a header), `revoked` and
+`attachments` (the files uploaded to each issue).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class TrackerState:
     requests: list[str] = field(default_factory=list)
     consent_user: str = "pat"
     next_number: int = 4
+    attachments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per issue
 
 
 WORKSPACES = [{"id": "w-acme", "name": "Acme"}]
@@ -180,6 +183,17 @@ class _Handler(BaseHTTPRequestHandler):
                      "state": "open", "assignee": ""}
             state.issues[issue["id"]] = issue
             return self._answer(201, self._issue(issue))
+        if len(path) == 3 and path[0] == "issues" and path[2] == "attachments":
+            if path[1] not in state.issues or method != "POST":
+                return self._answer(404, {"error": "no such issue"})
+            body = json.loads(self._body() or b"{}")
+            content = base64.b64decode(body.get("content_base64") or "")
+            files = state.attachments.setdefault(path[1], [])
+            stored = {"id": f"att-{path[1]}-{len(files) + 1}", "filename": body.get("filename"),
+                      "content_type": body.get("content_type"), "size": len(content),
+                      "content": content}
+            files.append(stored)
+            return self._answer(201, {k: v for k, v in stored.items() if k != "content"})
         if len(path) == 2 and path[0] == "issues":
             issue = state.issues.get(path[1])
             if issue is None:

@@ -3,7 +3,8 @@
 Checks PostgreSQL, Redis as broker and as cache, that every migration is applied and that a
 Celery worker answers a ping within READYZ_WORKER_TIMEOUT_SECONDS; answers 200 when all pass
 and 503 naming each failed check otherwise
-(`{"status": "unavailable", "failed": ["redis"], "checks": {...}}`). The messages are the library's own and never hold a URL or a password. Without REDIS_URL (the local trial, tasks
+(`{"status": "unavailable", "failed": ["redis"], "checks": {...}}`). The messages are the
+library's own and never hold a URL or a password. Without REDIS_URL (the local trial, tasks
 in-process) only the database checks run. `/healthz` stays liveness and touches nothing.
 """
 

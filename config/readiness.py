@@ -1,9 +1,10 @@
 """`/readyz`: readiness for load balancers and orchestrators, through django-health-check.
 
 Checks PostgreSQL, Redis as broker and as cache, that every migration is applied and that a
-Celery worker answers a ping; answers 200 when all pass and 503 naming each failed check
-otherwise (`{"status": "unavailable", "failed": ["redis"], "checks": {...}}`). The messages are
-the library's own and never hold a URL or a password. Without REDIS_URL (the local trial, tasks
+Celery worker answers a ping within READYZ_WORKER_TIMEOUT_SECONDS; answers 200 when all pass
+and 503 naming each failed check otherwise
+(`{"status": "unavailable", "failed": ["redis"], "checks": {...}}`). The messages are the
+library's own and never hold a URL or a password. Without REDIS_URL (the local trial, tasks
 in-process) only the database checks run. `/healthz` stays liveness and touches nothing.
 """
 
@@ -64,7 +65,8 @@ def readiness_checks() -> dict[str, HealthCheck]:
     if settings.REDIS_URL:
         named["redis"] = Redis(client_factory=_broker)
         named["cache"] = checks.Cache(timeout=datetime.timedelta(seconds=2))
-        named["worker"] = Ping(app=_celery_app(), timeout=datetime.timedelta(seconds=2), limit=1)
+        worker_timeout = datetime.timedelta(seconds=settings.READYZ_WORKER_TIMEOUT_SECONDS)
+        named["worker"] = Ping(app=_celery_app(), timeout=worker_timeout, limit=1)
     return named
 
 

@@ -490,6 +490,19 @@ METRICS_TOKEN = env("METRICS_TOKEN")
 # The Celery queues whose length and oldest message /metrics reports.
 METRICS_TASK_QUEUES = env_list("METRICS_TASK_QUEUES", CELERY_TASK_DEFAULT_QUEUE)
 
+# -- readiness: /readyz (config/readiness.py) -------------------------------------------------
+# How long /readyz waits for a Celery worker to answer its ping. A worker answers within
+# milliseconds even while its processes are busy (the ping is handled by its main process), so
+# this is how long a missing or starved worker takes to be reported; 3 s leaves room for a
+# loaded machine and stays under common probe timeouts (5 s). Keep it below your probe's.
+READYZ_TIMEOUT_REFUSED = "READYZ_WORKER_TIMEOUT_SECONDS must be a positive number of seconds"
+try:
+    READYZ_WORKER_TIMEOUT_SECONDS = float(env("READYZ_WORKER_TIMEOUT_SECONDS", "3"))
+except ValueError:
+    refuse_to_start(READYZ_TIMEOUT_REFUSED)
+if not 0 < READYZ_WORKER_TIMEOUT_SECONDS < 3600:
+    refuse_to_start(READYZ_TIMEOUT_REFUSED)
+
 # -- Sentry: only when a DSN is set ----------------------------------------------------------
 SENTRY_DSN = env("SENTRY_DSN")
 if SENTRY_DSN:

@@ -2,7 +2,9 @@
 
 Team admins see their own teams' accounts, support staff every team (approvals'
 TeamScopedAdmin). Credentials show as "present" / "absent" and the expiry time only. "Revoke
-tokens" (support staff and team admins, with a confirmation page) calls account_revoke.
+tokens" (support staff and team admins, with a confirmation page) calls account_revoke;
+"Refresh tokens now" (the same people) queues accounts_refresh_now, to check that an account's
+refresh still works without waiting for its expiry.
 
 django-oauth-toolkit's token, grant and ID-token admins are removed from the site: they show
 part of each token value (STYLE.md: the admin shows "present", never a value).
@@ -32,6 +34,10 @@ REASON_LABELS = dict(RevocationReason.choices)
 PRESENT = "present"
 ABSENT = "absent"
 REVOKED_COUNT = "Revoked the tokens of {count} account(s); provider revocation is on its way."
+REFRESH_QUEUED_COUNT = ("Queued a refresh of {count} account(s); an account whose refresh fails "
+                        "shows as needing a reconnect.")
+NOTHING_TO_REFRESH = ("None of the selected accounts can be refreshed (revoked, or holding no "
+                      "refresh token): only reconnecting helps.")
 
 for _model in (get_access_token_model(), get_refresh_token_model(), get_grant_model(),
                get_id_token_model()):
@@ -57,7 +63,7 @@ class ConnectedAccountAdmin(TeamScopedAdmin):
               "last_refreshed_at", "consecutive_failures", "revoked_at", "revoked_by",
               "revoked_reason_label", "created_at", "updated_at"]
     readonly_fields = fields
-    actions = ["revoke_tokens"]
+    actions = ["revoke_tokens", "refresh_tokens"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Whether a secret is stored, from the database's NULL test: nothing is decrypted.
@@ -106,6 +112,18 @@ class ConnectedAccountAdmin(TeamScopedAdmin):
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return is_support(request.user) or self.is_team_admin_for(request)
+
+    def has_refresh_permission(self, request: HttpRequest) -> bool:
+        return self.has_revoke_permission(request)
+
+    @admin.action(description="Refresh tokens now", permissions=["refresh"])
+    def refresh_tokens(self, request: HttpRequest, queryset: QuerySet) -> None:
+        queued = services.accounts_refresh_now(accounts=queryset)
+        if queued:
+            self.message_user(request, REFRESH_QUEUED_COUNT.format(count=queued),
+                              messages.SUCCESS)
+        else:
+            self.message_user(request, NOTHING_TO_REFRESH, messages.WARNING)
 
     @admin.action(description="Revoke tokens…", permissions=["revoke"])
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet):

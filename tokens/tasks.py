@@ -40,12 +40,13 @@ REFRESH_OUTCOMES = {"refreshed": "refreshed", "fresh": "fresh", "gone": "gone",
 
 @shared_task(bind=True, name="tokens.refresh_account", acks_late=True,
              reject_on_worker_lost=True, max_retries=None)
-def refresh_account(self: Task, account_id: str) -> str:
-    """Refresh one account if it still expires within the window (exactly once per token);
-    each finished run counts its outcome in conduit_token_refreshes (a retry counts none, an
-    unexpected exception counts as error)."""
+def refresh_account(self: Task, account_id: str, force: bool = False) -> str:
+    """Refresh one account if it still expires within the window, or whatever its expiry with
+    `force` (the console's "Refresh tokens now"), exactly once per token; each finished run
+    counts its outcome in conduit_token_refreshes (a retry counts none, an unexpected
+    exception counts as error)."""
     try:
-        outcome = _refresh_account(self, account_id)
+        outcome = _refresh_account(self, account_id, force=force)
     except Retry:
         raise
     except Exception:
@@ -55,9 +56,9 @@ def refresh_account(self: Task, account_id: str) -> str:
     return outcome
 
 
-def _refresh_account(self: Task, account_id: str) -> str:
+def _refresh_account(self: Task, account_id: str, *, force: bool) -> str:
     try:
-        return services.account_refresh_by_id(account_id=account_id)
+        return services.account_refresh_by_id(account_id=account_id, force=force)
     except AccountNeedsReconnect:
         return "needs_reconnect"
     except TokenStoreBusy:

@@ -7,7 +7,12 @@ locked after its busy timeout or the broker is unreachable; the operator smoke t
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import OperationalError
@@ -17,6 +22,7 @@ from django.utils.html import escape
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from config.cache import DegradingRedisCache
+from config.settings import READYZ_TIMEOUT_REFUSED
 from config.unavailable import DATABASE_UNAVAILABLE, QUEUE_UNAVAILABLE
 
 
@@ -40,6 +46,7 @@ urlpatterns = [
     path("", include("config.urls")),
 ]
 handler500 = "config.unavailable.server_error"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -117,6 +124,24 @@ def test_readyz_names_redis_and_cache_when_redis_is_down(client, settings):
     assert {"redis", "cache"} <= set(body["failed"])
     assert body["checks"]["database"] == "ok" and body["checks"]["migrations"] == "ok"
     assert url not in answer.content.decode()
+
+
+def test_readyz_waits_for_a_worker_as_long_as_configured(settings):
+    from config.readiness import readiness_checks
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"  # the broker checks are listed with it
+    settings.READYZ_WORKER_TIMEOUT_SECONDS = 7.5
+    assert readiness_checks()["worker"].timeout == timedelta(seconds=7.5)
+
+
+def test_readyz_worker_timeout_that_is_not_a_positive_number_refuses_to_start(tmp_path):
+    started = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, capture_output=True,
+        text=True, timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+             "CONDUIT_LOCAL_DIR": str(tmp_path), "READYZ_WORKER_TIMEOUT_SECONDS": "soon"})
+    assert started.returncode == 2
+    assert started.stderr.strip() == f"conduit: {READYZ_TIMEOUT_REFUSED}"
 
 
 def test_healthz_stays_liveness(client):

@@ -139,8 +139,10 @@ class _ConsentForm(HTMLParser):
 def consent(sandbox: SandboxControl, authorize_url: str, *, decision: str = "allow",
             user_gid: str = ADA) -> tuple[str, dict[str, str]]:
     """Open the provider's consent page at `authorize_url` as a browser would and answer it;
-    returns the redirect target's path and query parameters."""
+    returns the redirect target's path and query parameters. A sandbox speaking HTTPS is
+    verified as its control session is (`sandbox.http.verify`)."""
     browser = requests.Session()
+    browser.verify, browser.trust_env = sandbox.http.verify, sandbox.http.trust_env
     page = browser.get(authorize_url, timeout=5)
     page.raise_for_status()
     form = _ConsentForm()

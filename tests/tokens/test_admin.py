@@ -10,8 +10,12 @@ from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
 from approvals.models import AuditEvent
 from tests.factories import make_admin, make_member, make_support, make_team
-from tests.tokens.lifecycle_fixtures import assert_revoked, make_connected_account
-from tokens.admin import REVOKED_COUNT
+from tests.tokens.lifecycle_fixtures import (
+    assert_revoked,
+    make_connected_account,
+    refresh_grants,
+)
+from tokens.admin import NOTHING_TO_REFRESH, REFRESH_QUEUED_COUNT, REVOKED_COUNT
 from tokens.models import ConnectedAccount
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +91,41 @@ def test_team_admin_of_another_team_cannot_revoke(client, account):
     client.post(CHANGELIST, {"action": "revoke_tokens", "_selected_action": [str(account.pk)],
                              "apply": "1"})
     assert ConnectedAccount.objects.filter(pk=account.pk).exists()
+
+
+def test_refresh_tokens_now_refreshes_a_fresh_account_at_the_provider_once(
+        client, asana, account, django_capture_on_commit_callbacks):
+    held_access_token = account.access_token  # valid for an hour: no refresh would be due
+    client.force_login(make_support())
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(CHANGELIST, {"action": "refresh_tokens",
+                                        "_selected_action": [str(account.pk)]}, follow=True)
+    assert REFRESH_QUEUED_COUNT.format(count=1) in done.content.decode()
+    assert len(refresh_grants(asana)) == 1
+    refreshed = ConnectedAccount.objects.get(pk=account.pk)
+    assert refreshed.access_token != held_access_token
+    assert refreshed.last_refreshed_at is not None
+
+
+def test_refresh_tokens_now_skips_a_revoked_account(client, asana, account,
+                                                    django_capture_on_commit_callbacks):
+    ConnectedAccount.objects.filter(pk=account.pk).update(
+        status=ConnectedAccount.Status.REVOKED)
+    client.force_login(make_support())
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(CHANGELIST, {"action": "refresh_tokens",
+                                        "_selected_action": [str(account.pk)]}, follow=True)
+    assert NOTHING_TO_REFRESH in done.content.decode()
+    assert refresh_grants(asana) == []
+
+
+def test_team_admin_of_another_team_cannot_refresh(client, asana, account,
+                                                   django_capture_on_commit_callbacks):
+    client.force_login(make_admin(make_team("Globex")))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(CHANGELIST, {"action": "refresh_tokens",
+                                 "_selected_action": [str(account.pk)]})
+    assert refresh_grants(asana) == []
 
 
 def test_oauth_toolkit_token_admins_are_not_in_the_console():

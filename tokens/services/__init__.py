@@ -22,6 +22,7 @@ from tokens.services.refresh import (
     account_refresh,
     account_refresh_by_id,
     accounts_refresh_expiring,
+    accounts_refresh_now,
     refresh_chunk_size,
 )
 from tokens.services.retention import accounts_purge_unused
@@ -44,6 +45,7 @@ __all__ = [
     "account_revoke",
     "accounts_purge_unused",
     "accounts_refresh_expiring",
+    "accounts_refresh_now",
     "accounts_revoke_for",
     "backoff_seconds",
     "refresh_chunk_size",

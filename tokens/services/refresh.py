@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.db import OperationalError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from approvals.audit import audit_event_record
@@ -202,17 +203,39 @@ def _refresh_call(locked: ConnectedAccount, *, answer_lost: bool) -> TokenSet:
             time.sleep(float(token_settings.TOKEN_REFRESH_RECHECK_DELAY_SECONDS))
 
 
-def account_refresh_by_id(*, account_id: Any, within_seconds: float | None = None) -> str:
-    """The refresh task's service: "refreshed", "fresh" (nothing to do) or "gone"."""
+def account_refresh_by_id(
+    *, account_id: Any, within_seconds: float | None = None, force: bool = False
+) -> str:
+    """The refresh task's service: "refreshed", "fresh" (nothing to do) or "gone". With
+    `force`, refreshes whatever the expiry (unless another caller just did)."""
     account = ConnectedAccount.objects.filter(pk=account_id).first()
     if account is None or account.status != Status.ACTIVE or not account.refresh_token:
         return "gone"
     _, refreshed = _refresh(
-        account=account, force=False,
+        account=account, force=force,
         within_seconds=token_settings.TOKEN_REFRESH_WINDOW_SECONDS
         if within_seconds is None else within_seconds,
     )
     return "refreshed" if refreshed else "fresh"
+
+
+def accounts_refresh_now(*, accounts: QuerySet[ConnectedAccount]) -> int:
+    """Queue a refresh of each active account of `accounts` that holds a refresh token, whatever
+    its expiry (the console's "Refresh tokens now"); how many were queued.
+
+    One refresh_account task per account, published after the current transaction commits (a
+    broker that cannot take it raises kombu's OperationalError: the caller's 503). The task
+    refreshes under the row lock like every refresh, so it never races another refresh; a
+    message redelivered after a worker died refreshes once more, which is harmless.
+    """
+    account_ids = [str(pk) for pk in accounts.filter(
+        status=Status.ACTIVE, refresh_token__isnull=False).values_list("pk", flat=True)]
+    from tokens.tasks import refresh_account
+
+    for account_id in account_ids:
+        transaction.on_commit(lambda account_id=account_id: refresh_account.apply_async(
+            args=[account_id], kwargs={"force": True}))
+    return len(account_ids)
 
 
 def account_credentials(account: ConnectedAccount) -> Credentials:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from approvals import errors, notifications
 from approvals.audit import audit_changes, audit_event_record
 from approvals.audit_actions import AuditAction, RevocationReason
-from approvals.catalog import CATALOG, CatalogEntry, catalog_entry
+from approvals.catalog import CATALOG, CatalogEntry, integration_entry
 from approvals.hooks import member_leaving, revoke_accounts
 from approvals.models import Installation, InstallRequest, Membership, Team
 from approvals.selectors import (
@@ -24,21 +24,12 @@ from approvals.selectors import (
 )
 
 
-def _catalog_entry(integration: str) -> CatalogEntry:
-    entry = catalog_entry(integration)
-    if entry is None:
-        raise errors.UnknownIntegration(errors.UNKNOWN_INTEGRATION.format(key=integration))
-    return entry
-
-
 def integration_check_available(*, team: Team, integration: str) -> CatalogEntry:
     """The catalog entry, or the error a user should see (unknown integration, plan gate)."""
-    entry = _catalog_entry(integration)
+    entry = integration_entry(integration)
     if team.plan not in entry.plans:
-        raise errors.PlanUpgradeNeeded(
-            errors.PLAN_UPGRADE_NEEDED.format(integration=entry.name, plan=team.get_plan_display()),
-            detail={"plan": team.plan, "plans": sorted(entry.plans)},
-        )
+        raise errors.plan_upgrade_needed(integration=entry.name, plan=team.plan,
+                                         plan_label=team.get_plan_display(), plans=entry.plans)
     return entry
 
 
@@ -242,7 +233,7 @@ def integration_uninstall_for_team(
     Returns how many accounts were revoked. Local credentials are deleted in this transaction;
     provider-side revocation is queued by the revokers on commit.
     """
-    entry = _catalog_entry(integration)
+    entry = integration_entry(integration)
     _require_admin(user=acting_user, team=team)
     with transaction.atomic():
         deleted, _ = Installation.objects.filter(team=team, integration=integration).delete()
@@ -268,7 +259,7 @@ def integration_uninstall_for_me(
     source_ip: str | None = None,
 ) -> int:
     """Any member removes the integration for themselves: their own account is revoked."""
-    entry = _catalog_entry(integration)
+    entry = integration_entry(integration)
     if membership_get(user=acting_user, team=team) is None:
         raise errors.NotTeamMember(errors.NOT_A_MEMBER)
     with transaction.atomic():

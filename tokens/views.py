@@ -19,6 +19,7 @@ from approvals import errors as approval_errors
 from approvals import services as approval_services
 from approvals.audit import client_ip
 from approvals.catalog import catalog_entry
+from approvals.decisions import integration_access_decide
 from approvals.models import Team
 from approvals.selectors import teams_of
 from config.errors import ApplicationError
@@ -115,11 +116,12 @@ def connect(request: HttpRequest, integration: str) -> HttpResponse:
     next_url = _next(request)
     source_ip = client_ip(request)
     try:
-        state = selectors.integration_state(user=request.user, team=team, integration=integration)
-        if not state.available:
-            approval_services.integration_check_available(team=team, integration=integration)
-        if not state.installed:
+        decision = integration_access_decide(user=request.user, team=team,
+                                             integration=integration).raise_if_refused()
+        if not decision.usable:
             if request.method == "GET":
+                state = selectors.integration_state(user=request.user, team=team,
+                                                    integration=integration)
                 return render(request, "tokens/connect_approval.html",
                               {"state": state, "team": team, "next": next_url})
             outcome = services.account_connect_prepare(

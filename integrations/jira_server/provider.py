@@ -17,6 +17,7 @@ from integrations.errors import ApiInvalid, ApiNotFound, OAuthError
 from integrations.jira_server import mapping, oauth
 from integrations.jira_server.client import JiraClient
 from integrations.jira_server.conf import jira_server_settings
+from integrations.jira_server.consent import CONSENT
 from integrations.jira_server.context import ServerContext
 from integrations.jira_server.errors import CURSOR_INVALID, CursorInvalid
 from integrations.jira_server.links import issue_url, parse_browse_url, project_key_of
@@ -77,6 +78,13 @@ def _start_at(cursor: str | None) -> int:
     return int(text)
 
 
+def _demo_tickets(base_url: str) -> list:
+    # Imported when the trial asks: the module reads the simulator's seed.
+    from integrations.jira_server.demo import demo_tickets
+
+    return demo_tickets(base_url)
+
+
 MANIFEST = ProviderManifest(
     key="jira_server",
     name="Jira Server",
@@ -92,7 +100,8 @@ MANIFEST = ProviderManifest(
     # No fixed host: each team's server is allowed through its connection's egress_hosts.
     needs_connection=True,
     sandbox=SandboxSpec(name="jira", simulator="integrations.sandbox.jira.app:JiraSandbox",
-                        default_port=8102),
+                        default_port=8102, demo_tickets=_demo_tickets),
+    consent=CONSENT,
 )
 
 

@@ -23,7 +23,12 @@ from integrations.providers.capabilities import (
     WebhookReceiver,
     WebhookSubscriptions,
 )
-from integrations.providers.manifest import AuthKind, ProviderManifest, SandboxSpec
+from integrations.providers.manifest import (
+    AuthKind,
+    ConsentSpec,
+    ProviderManifest,
+    SandboxSpec,
+)
 from integrations.providers.registry import (
     UnknownProvider,
     all_providers,
@@ -53,7 +58,7 @@ from integrations.providers.values import (
 
 __all__ = [
     "ALL_CAPABILITIES", "AttachmentUpload", "Attachments", "AuthKind", "AuthorizationStart",
-    "Browsing", "Connection", "Credentials", "LinkParsing", "LinkRef", "LinkTarget", "NewTicket",
+    "Browsing", "Connection", "ConsentSpec", "Credentials", "LinkParsing", "LinkRef", "LinkTarget", "NewTicket",
     "Page", "Provider", "ProviderManifest", "Revocation", "SandboxSpec", "TeamRef", "Ticket",
     "TicketChanges", "TicketCreate", "TicketRead", "TicketSearch", "TicketUpdate", "TokenSet",
     "UnknownProvider", "WebhookAnswer", "WebhookChanges", "WebhookHandshake", "WebhookReceiver",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from config.app_settings import AppSettings
 
@@ -29,6 +30,19 @@ class SandboxSpec:
     default_port: int
     environment: Callable[[str], dict[str, str]] = lambda base_url: {}
     options: Callable[[str], list[str]] = lambda base_url: []
+    # The trial's demo tickets: a few of the simulator's seed items mapped by the provider's
+    # own mapping (what importing them would store), for a simulator at `base_url`.
+    demo_tickets: Callable[[str], list[Any]] = lambda base_url: []
+
+
+@dataclass(frozen=True)
+class ConsentSpec:
+    """What Conduit's pre-consent page says of the provider: what is read with the person's
+    account, and why each scope (or, without scopes, each access level) is asked. Every scope
+    the provider's authorization asks for has its reason here."""
+
+    reads: tuple[str, ...]
+    scopes: tuple[tuple[str, str], ...]  # (scope, why it is asked)
 
 
 @dataclass(frozen=True)
@@ -47,4 +61,5 @@ class ProviderManifest:
     # True when calls need a per-team `Connection` (Jira's server) that an admin sets up.
     needs_connection: bool = False
     sandbox: SandboxSpec | None = None
+    consent: ConsentSpec | None = None
     description: str = field(default="")

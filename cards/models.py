@@ -11,8 +11,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from config.encryption.fields import EncryptedTextField
 from integrations.providers import provider_name
-from tokens.fields import EncryptedTextField
 
 TITLE_MAX_LENGTH = 1024
 URL_MAX_LENGTH = 2000

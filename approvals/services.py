@@ -339,3 +339,28 @@ def membership_delete(
         )
         membership.delete()
     return revoked
+
+
+def team_save(*, team: Team, acting_user: AbstractBaseUser, source_ip: str | None = None) -> Team:
+    """Create or change a team (superusers only: the plan is billing). Creating is audited
+    "team.create"; a change records the old and new name and plan ("team.change"); saving an
+    unchanged team writes no event."""
+    if not acting_user.is_superuser:
+        raise errors.AdminsOnly(errors.ADMINS_ONLY)
+    created = team.pk is None
+    with transaction.atomic():
+        previous = None if created else (
+            Team.objects.select_for_update().filter(pk=team.pk).values("name", "plan").first())
+        team.save()
+        changes = audit_changes(
+            name=(previous["name"] if previous else None, team.name),
+            plan=(previous["plan"] if previous else None, team.plan),
+        )
+        if not created and not changes:
+            return team
+        audit_event_record(
+            action=AuditAction.TEAM_CREATE if created else AuditAction.TEAM_CHANGE,
+            actor=acting_user, target=team.name, team=team, source_ip=source_ip,
+            metadata={"plan": team.plan}, changes=changes,
+        )
+    return team

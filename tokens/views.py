@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from approvals import errors as approval_errors
 from approvals import services as approval_services
 from approvals.audit import client_ip
+from approvals.audit_actions import RevocationReason
 from approvals.catalog import catalog_entry
 from approvals.decisions import integration_access_decide
 from approvals.models import Team
@@ -204,7 +205,7 @@ def disconnect(request: HttpRequest, integration: str) -> HttpResponse:
     if account is None:
         messages.info(request, NOT_CONNECTED.format(integration=name))
     else:
-        services.account_revoke(account=account, acting_user=request.user, reason="disconnect",
+        services.account_revoke(account=account, acting_user=request.user, reason=RevocationReason.DISCONNECT,
                                 source_ip=client_ip(request))
         messages.success(request, DISCONNECTED.format(integration=name))
     return _back(next_url)

@@ -8,6 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from approvals.audit_actions import RevocationReason
 from approvals.decisions import install_request_submit
 from cards import errors
 from cards.api.base import ConduitApi, InstallRequestedOutput
@@ -79,7 +80,7 @@ class ConnectionDeleteApi(ConduitApi):
         account = account_get(user=request.user, team=team, integration=key)
         if account is None:
             raise errors.NotConnected(errors.NOT_CONNECTED.format(integration=name))
-        account_revoke(account=account, acting_user=request.user, reason="disconnect",
+        account_revoke(account=account, acting_user=request.user, reason=RevocationReason.DISCONNECT,
                        source_ip=self.source_ip(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from integrations.errors import ApiInvalid, ApiNotFound, OAuthError
 from integrations.jira_server import mapping, oauth
+from integrations.jira_server.audit_actions import AUDIT_ACTIONS
 from integrations.jira_server.client import JiraClient
 from integrations.jira_server.conf import jira_server_settings
 from integrations.jira_server.consent import CONSENT
@@ -102,6 +103,7 @@ MANIFEST = ProviderManifest(
     sandbox=SandboxSpec(name="jira", simulator="integrations.sandbox.jira.app:JiraSandbox",
                         default_port=8102, demo_tickets=_demo_tickets),
     consent=CONSENT,
+    audit_actions=AUDIT_ACTIONS,
 )
 
 

@@ -24,6 +24,7 @@ from integrations.providers.capabilities import (
     WebhookSubscriptions,
 )
 from integrations.providers.manifest import (
+    AuditActionSpec,
     AuthKind,
     ConsentSpec,
     ProviderManifest,
@@ -57,12 +58,12 @@ from integrations.providers.values import (
 )
 
 __all__ = [
-    "ALL_CAPABILITIES", "AttachmentUpload", "Attachments", "AuthKind", "AuthorizationStart",
-    "Browsing", "Connection", "ConsentSpec", "Credentials", "LinkParsing", "LinkRef", "LinkTarget", "NewTicket",
-    "Page", "Provider", "ProviderManifest", "Revocation", "SandboxSpec", "TeamRef", "Ticket",
-    "TicketChanges", "TicketCreate", "TicketRead", "TicketSearch", "TicketUpdate", "TokenSet",
-    "UnknownProvider", "WebhookAnswer", "WebhookChanges", "WebhookHandshake", "WebhookReceiver",
-    "WebhookSubscriptionInfo", "WebhookSubscriptions", "all_providers", "get_provider",
-    "is_provider", "parse_any_link", "provider_keys", "provider_name", "provider_packages",
-    "supports",
+    "ALL_CAPABILITIES", "AttachmentUpload", "Attachments", "AuditActionSpec", "AuthKind",
+    "AuthorizationStart", "Browsing", "Connection", "ConsentSpec", "Credentials", "LinkParsing",
+    "LinkRef", "LinkTarget", "NewTicket", "Page", "Provider", "ProviderManifest", "Revocation",
+    "SandboxSpec", "TeamRef", "Ticket", "TicketChanges", "TicketCreate", "TicketRead",
+    "TicketSearch", "TicketUpdate", "TokenSet", "UnknownProvider", "WebhookAnswer",
+    "WebhookChanges", "WebhookHandshake", "WebhookReceiver", "WebhookSubscriptionInfo",
+    "WebhookSubscriptions", "all_providers", "get_provider", "is_provider", "parse_any_link",
+    "provider_keys", "provider_name", "provider_packages", "supports",
 ]

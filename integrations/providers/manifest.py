@@ -36,6 +36,17 @@ class SandboxSpec:
 
 
 @dataclass(frozen=True)
+class AuditActionSpec:
+    """An audit action the provider's console or services record (Jira's server registration,
+    checks, links): its stored value (`<provider key>.<what>`), its console label and the
+    sentence the audit log reads it as (`{actor}`, `{target}`, `{team}` and metadata keys)."""
+
+    value: str
+    label: str
+    sentence: str = ""
+
+
+@dataclass(frozen=True)
 class ConsentSpec:
     """What Conduit's pre-consent page says of the provider: what is read with the person's
     account, and why each scope (or, without scopes, each access level) is asked. Every scope
@@ -62,4 +73,7 @@ class ProviderManifest:
     needs_connection: bool = False
     sandbox: SandboxSpec | None = None
     consent: ConsentSpec | None = None
+    # Audit actions of its own: the audit log accepts and labels them without any edit of
+    # approvals' AuditAction (each value starts with the provider's key and a dot).
+    audit_actions: tuple[AuditActionSpec, ...] = ()
     description: str = field(default="")

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from integrations.providers import (
+    AuditActionSpec,
     AuthKind,
     AuthorizationStart,
     Browsing,
@@ -42,6 +43,9 @@ MANIFEST = ProviderManifest(
                             TicketUpdate, Revocation}),
     settings=tracker_settings,
     egress_hosts=lambda: [str(tracker_settings.TRACKER_URL)],
+    # Its own audit action: the log accepts and labels it with no edit outside this package.
+    audit_actions=(AuditActionSpec("tracker.sync", "Tracker synchronised",
+                                   "{actor} synchronised {target}"),),
 )
 
 

@@ -79,6 +79,13 @@ def _start_at(cursor: str | None) -> int:
     return int(text)
 
 
+def _console() -> Any:
+    # Imported when the console asks: it reaches the ORM and the registration services.
+    from integrations.jira_server import console
+
+    return console
+
+
 def _demo_tickets(base_url: str) -> list:
     # Imported when the trial asks: the module reads the simulator's seed.
     from integrations.jira_server.demo import demo_tickets
@@ -104,6 +111,7 @@ MANIFEST = ProviderManifest(
                         default_port=8102, demo_tickets=_demo_tickets),
     consent=CONSENT,
     audit_actions=AUDIT_ACTIONS,
+    console=_console,
 )
 
 

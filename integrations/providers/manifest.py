@@ -76,4 +76,8 @@ class ProviderManifest:
     # Audit actions of its own: the audit log accepts and labels them without any edit of
     # approvals' AuditAction (each value starts with the provider's key and a dot).
     audit_actions: tuple[AuditActionSpec, ...] = ()
+    # The provider's console hook: returns the object (a module of its package) through which
+    # the governance console and management commands drive it (Jira's registration services,
+    # selectors and checks), so nothing outside the package imports it.
+    console: Callable[[], Any] | None = None
     description: str = field(default="")

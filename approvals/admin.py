@@ -11,9 +11,14 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from approvals import console_views, services
-from approvals.admin_forms import IntegrationField, TeamListFilter, UserByNameField
+from approvals.admin_forms import (
+    AuditActionFilter,
+    IntegrationField,
+    TeamListFilter,
+    UserByNameField,
+)
 from approvals.admin_site import console_teams
-from approvals.audit import audit_event_record, client_ip
+from approvals.audit import audit_changes, audit_event_record, client_ip
 from approvals.audit_actions import AuditAction
 from approvals.audit_sentences import audit_sentence
 from approvals.catalog import CATALOG
@@ -108,6 +113,9 @@ class TeamAdmin(TeamScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change) -> None:
+        services.team_save(team=obj, acting_user=request.user, source_ip=client_ip(request))
 
 
 @admin.register(Membership)
@@ -310,7 +318,7 @@ class InstallRequestAdmin(TeamScopedAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(TeamScopedAdmin):
     list_display = ["created_at", "what_happened", "team", "source_ip"]
-    list_filter = ["action", "team", "created_at"]
+    list_filter = [AuditActionFilter, "team", "created_at"]
     list_select_related = ["team"]
     search_fields = ["actor_label", "target", "action"]
     date_hierarchy = "created_at"
@@ -326,21 +334,43 @@ class AuditEventAdmin(TeamScopedAdmin):
         return False  # the audit log is read-only for everyone
 
 
-class AuditedUserAdmin(UserAdmin):
-    """Django's user admin (superusers only), with every change written to the audit log."""
+# What a user change records as old → new (never the password: only that it changed).
+AUDITED_USER_FIELDS = ("username", "first_name", "last_name", "email", "is_active", "is_staff",
+                       "is_superuser")
 
-    def _audit(self, request: HttpRequest, obj, action: str, message="") -> None:
+
+class AuditedUserAdmin(UserAdmin):
+    """Django's user admin (superusers only), with every change written to the audit log,
+    with the old and new values of what changed (groups by name; never a password)."""
+
+    def _audit(self, request: HttpRequest, obj, action: str, message="", changes=None) -> None:
         audit_event_record(
             action=AuditAction(action), actor=request.user, target=str(obj), source_ip=client_ip(request),
-            metadata={"user": obj.pk, "change": str(message)[:500]},
+            metadata={"user": obj.pk, "change": str(message)[:500]}, changes=changes,
         )
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change and obj.pk is not None:
+            # Read before saving: the stored values are the "old" of the event log_change writes.
+            stored = type(obj).objects.filter(pk=obj.pk).first()
+            changed = set(form.changed_data)
+            values = {name: (getattr(stored, name), getattr(obj, name))
+                      for name in AUDITED_USER_FIELDS if name in changed and stored is not None}
+            if "groups" in changed and stored is not None:
+                values["groups"] = (
+                    sorted(stored.groups.values_list("name", flat=True)),
+                    sorted(group.name for group in form.cleaned_data.get("groups", [])),
+                )
+            obj._audit_changes = audit_changes(**values)
+        super().save_model(request, obj, form, change)
 
     def log_addition(self, request, obj, message):
         self._audit(request, obj, "user.create")
         return super().log_addition(request, obj, message)
 
     def log_change(self, request, obj, message):
-        self._audit(request, obj, "user.change", message)
+        self._audit(request, obj, "user.change", message,
+                    changes=getattr(obj, "_audit_changes", None))
         return super().log_change(request, obj, message)
 
     def log_deletions(self, request, queryset):

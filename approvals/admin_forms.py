@@ -85,3 +85,20 @@ class IntegrationField(forms.ChoiceField):
         kwargs.pop("max_length", None)
         kwargs.pop("empty_value", None)
         super().__init__(choices=provider_choices, **kwargs)
+
+
+class AuditActionFilter(admin.SimpleListFilter):
+    """The audit log's "By action" filter, labelled from the vocabulary (Conduit's actions and
+    each enabled provider's), since the column has no choices."""
+
+    title = "action"
+    parameter_name = "action__exact"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        from approvals.audit_actions import audit_actions
+
+        return [(value, spec.label) for value, spec in audit_actions().items()]
+
+    def queryset(self, request: HttpRequest, queryset):
+        value = self.value()
+        return queryset.filter(action=value) if value else queryset

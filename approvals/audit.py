@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from approvals.audit_actions import AuditAction
+from approvals.audit_actions import AuditAction, audit_action_check
 from approvals.models import AuditEvent, Team
 
 # Metadata keys that must never reach the audit log, whatever a caller passes.
@@ -45,10 +45,10 @@ def audit_event_record(
     metadata: dict[str, Any] | None = None,
     changes: dict[str, list[Any]] | None = None,
 ) -> AuditEvent:
-    """Write one event. `action` must be an AuditAction (a plain string is checked against
-    it: ValueError for an unknown one); `changes` holds `field: [old, new]` (audit_changes);
+    """Write one event. `action` must be an AuditAction or an action an enabled provider's
+    manifest declares (a plain string is checked: ValueError for an unknown one); `changes` holds `field: [old, new]` (audit_changes);
     metadata keys that could hold a secret are dropped, whatever a caller passes."""
-    action = AuditAction(action)
+    value = audit_action_check(action)
     clean = {
         key: value
         for key, value in (metadata or {}).items()
@@ -59,7 +59,7 @@ def audit_event_record(
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_label=getattr(actor, "username", "") or "",
-        action=action.value,
+        action=value,
         target=str(target)[:255],
         team=team,
         source_ip=source_ip,

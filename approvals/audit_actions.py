@@ -1,13 +1,18 @@
 """The audit log's vocabulary: every action an event can record, and why accounts are revoked.
 
-After Zulip's AuditLogEventType: one enumeration names every event, so a new event is one new
-member here, the console can filter and label them, and `audit_event_record` refuses a typo.
-The stored values are the dotted strings the log has always held, so no row changes.
+After Zulip's AuditLogEventType: one enumeration names Conduit's own events, so a new event is
+one new member here. A provider's own events (Jira's registration, checks, links) are declared
+by its manifest (`ProviderManifest.audit_actions`), so adding a provider edits nothing here;
+`audit_actions()` is both together, which the console filters and labels by and
+`audit_event_record` checks (it refuses a typo). The stored values are the dotted strings the
+log has always held.
 """
 
 from __future__ import annotations
 
 from django.db import models
+
+from integrations.providers import AuditActionSpec, all_providers
 
 
 class AuditAction(models.TextChoices):
@@ -43,18 +48,8 @@ class AuditAction(models.TextChoices):
 
     NOTIFICATION_FAILED = "notification.failed", "E-mail not sent"
 
-    JIRA_SERVER_REGISTER = "jira_server.register", "Jira Server registered"
-    JIRA_SERVER_RECONNECT = "jira_server.reconnect", "Jira Server registered again"
-    JIRA_SERVER_CHECK = "jira_server.check", "Jira compatibility checked"
-    JIRA_SERVER_APPLINK_VERIFIED = "jira_server.applink_verified", "Application Link verified"
-    JIRA_SERVER_APPLINK_VERIFY_FAILED = (
-        "jira_server.applink_verify_failed", "Application Link verification failed"
-    )
-    JIRA_SERVER_APPLINK_REGISTER = "jira_server.applink_register", "Application Link registered"
-    JIRA_SERVER_REMOVE = "jira_server.remove", "Jira Server removed"
-    JIRA_SERVER_WEBHOOK_REGISTER = "jira_server.webhook_register", "Jira webhook registered"
-    # Events written before linked tickets left the Jira package (cards.linked_tickets).
-    JIRA_SERVER_ISSUE_LINK = "jira_server.issue_link", "Jira issue linked"
+    TEAM_CREATE = "team.create", "Team created"
+    TEAM_CHANGE = "team.change", "Team changed"
 
     TICKET_LINK_CREATE = "ticket_link.create", "Linked ticket created"
 
@@ -67,3 +62,32 @@ class RevocationReason(models.TextChoices):
     UNINSTALL_FOR_TEAM = "uninstall_for_team", "uninstalled for the team"
     CONSOLE = "console", "revoked in the console"
     MEMBER_REMOVED = "member_removed", "its owner left the team"
+
+
+def _core() -> dict[str, AuditActionSpec]:
+    return {value: AuditActionSpec(value, str(label)) for value, label in AuditAction.choices}
+
+
+def audit_actions() -> dict[str, AuditActionSpec]:
+    """Every action the log accepts: Conduit's own, then each enabled provider's (read from
+    the registry at each call, so a settings override that enables a provider counts)."""
+    actions = _core()
+    for provider in all_providers():
+        for spec in provider.manifest.audit_actions:
+            actions.setdefault(spec.value, spec)
+    return actions
+
+
+def audit_action_check(action: AuditAction | str) -> str:
+    """The stored value of a known action; ValueError for any other string."""
+    value = action.value if isinstance(action, AuditAction) else str(action)
+    if value not in audit_actions():
+        raise ValueError(f"{value!r} is not an audit action")
+    return value
+
+
+def audit_action_label(value: str) -> str:
+    """The console's label of a stored action (the value itself for one no longer known, e.g.
+    of a provider since disabled)."""
+    spec = audit_actions().get(value)
+    return spec.label if spec is not None else value

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from approvals.audit_actions import AuditAction, RevocationReason
-from approvals.catalog import catalog_entry
+from approvals.audit_actions import AuditAction, RevocationReason, audit_actions
+from approvals.catalog import Plan, catalog_entry
 from approvals.models import AuditEvent, Membership
 
 A = AuditAction
@@ -37,20 +37,18 @@ SENTENCES: dict[str, str] = {
     A.ACCOUNT_PROVIDER_REVOKE_ABANDONED:
         "Gave up revoking {target} at {integration} after {attempt} tries ({error})",
     A.NOTIFICATION_FAILED: "E-mail “{subject}” to {recipients} could not be sent ({error})",
-    A.JIRA_SERVER_REGISTER: "{actor} registered {target} for {team}",
-    A.JIRA_SERVER_RECONNECT: "{actor} registered {target} again for {team}",
-    A.JIRA_SERVER_CHECK: "{actor} checked the compatibility of {target}",
-    A.JIRA_SERVER_APPLINK_VERIFIED: "{actor} verified the Application Link of {target}",
-    A.JIRA_SERVER_APPLINK_VERIFY_FAILED:
-        "{actor} tried to verify the Application Link of {target}; it failed",
-    A.JIRA_SERVER_APPLINK_REGISTER: "{actor} registered the Application Link in {target}",
-    A.JIRA_SERVER_REMOVE: "{actor} removed {target} from {team}",
-    A.JIRA_SERVER_WEBHOOK_REGISTER: "{actor} registered Jira's webhook on {target}",
-    A.JIRA_SERVER_ISSUE_LINK: "{actor} linked {target}",
+    A.TEAM_CREATE: "{actor} created the team {target}",
+    A.TEAM_CHANGE: "{actor} changed the team {target}",
     A.TICKET_LINK_CREATE: "{actor} created the linked ticket {target}",
 }
 ROLE_LABELS = dict(Membership.Role.choices)
 REASON_LABELS = dict(RevocationReason.choices)
+PLAN_LABELS = dict(Plan.choices)
+
+
+def _provider_sentence(action: str) -> str:
+    spec = audit_actions().get(action)
+    return spec.sentence if spec is not None else ""
 
 
 class _Blank(dict):
@@ -61,6 +59,8 @@ class _Blank(dict):
 def _value(name: str, value: Any) -> str:
     if name == "role":
         return str(ROLE_LABELS.get(value, value))
+    if name == "plan" and value:
+        return str(PLAN_LABELS.get(value, value))
     return "—" if value in (None, "") else str(value)
 
 
@@ -96,7 +96,9 @@ def audit_sentence(event: AuditEvent) -> str:
         values["revoked_accounts"] = len(metadata["revoked_accounts"])
     if isinstance(metadata.get("recipients"), list):
         values["recipients"] = ", ".join(map(str, metadata["recipients"]))
-    template = SENTENCES.get(event.action, "{actor}: " + event.get_action_display() + " {target}")
+    template = SENTENCES.get(event.action) or _provider_sentence(event.action) or (
+        "{actor}: " + event.get_action_display().replace("{", "{{").replace("}", "}}")
+        + " {target}")
     sentence = template.format_map(values)
     changes = audit_changes_text(event)
     return f"{sentence} ({changes})" if changes else sentence

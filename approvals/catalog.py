@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from approvals.errors import UNKNOWN_INTEGRATION, UnknownIntegration
 from integrations.providers import all_providers
 
 
@@ -59,3 +60,12 @@ CATALOG: Mapping[str, CatalogEntry] = _Catalog()
 
 def catalog_entry(key: str) -> CatalogEntry | None:
     return _entries().get(key)
+
+
+def integration_entry(key: str) -> CatalogEntry:
+    """The catalog entry of an enabled integration, or UnknownIntegration (404): the one error
+    for a key no enabled provider has, in the API, the pages and the services."""
+    entry = catalog_entry(key)
+    if entry is None:
+        raise UnknownIntegration(UNKNOWN_INTEGRATION.format(key=key))
+    return entry

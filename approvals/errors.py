@@ -21,6 +21,15 @@ class PlanUpgradeNeeded(ApplicationError):
     http_status = 402
 
 
+def plan_upgrade_needed(*, integration: str, plan: str, plan_label: str,
+                        plans: frozenset[str]) -> PlanUpgradeNeeded:
+    """The 402 for an integration the team's plan does not include (`plans` include it)."""
+    return PlanUpgradeNeeded(
+        PLAN_UPGRADE_NEEDED.format(integration=integration, plan=plan_label),
+        detail={"plan": plan, "plans": sorted(plans)},
+    )
+
+
 class UnknownIntegration(NotFound):
     code = "unknown_integration"
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from approvals.audit_actions import AuditAction
+from approvals.audit_actions import audit_action_label
 from approvals.catalog import Plan
 from integrations.providers import provider_name
 
@@ -126,7 +126,9 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     actor_label = models.CharField("actor", max_length=150, blank=True)
-    action = models.CharField(max_length=64, db_index=True, choices=AuditAction.choices)
+    # An AuditAction or a provider manifest's action, checked by audit_event_record against
+    # approvals.audit_actions.audit_actions(), not by choices: a provider needs no migration.
+    action = models.CharField(max_length=64, db_index=True)
     target = models.CharField(max_length=255, blank=True)
     team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
@@ -140,6 +142,10 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_label or 'system'}"
+
+    def get_action_display(self) -> str:
+        """The action's label (what `choices` gave before providers declared their own)."""
+        return audit_action_label(self.action)
 
 
 class PersonalSettings(models.Model):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from approvals import errors, notifications
 from approvals.audit import audit_changes, audit_event_record
 from approvals.audit_actions import AuditAction, RevocationReason
-from approvals.catalog import CATALOG, CatalogEntry, catalog_entry
+from approvals.catalog import CATALOG, CatalogEntry, integration_entry
 from approvals.hooks import member_leaving, revoke_accounts
 from approvals.models import Installation, InstallRequest, Membership, Team
 from approvals.selectors import (
@@ -24,21 +24,12 @@ from approvals.selectors import (
 )
 
 
-def _catalog_entry(integration: str) -> CatalogEntry:
-    entry = catalog_entry(integration)
-    if entry is None:
-        raise errors.UnknownIntegration(errors.UNKNOWN_INTEGRATION.format(key=integration))
-    return entry
-
-
 def integration_check_available(*, team: Team, integration: str) -> CatalogEntry:
     """The catalog entry, or the error a user should see (unknown integration, plan gate)."""
-    entry = _catalog_entry(integration)
+    entry = integration_entry(integration)
     if team.plan not in entry.plans:
-        raise errors.PlanUpgradeNeeded(
-            errors.PLAN_UPGRADE_NEEDED.format(integration=entry.name, plan=team.get_plan_display()),
-            detail={"plan": team.plan, "plans": sorted(entry.plans)},
-        )
+        raise errors.plan_upgrade_needed(integration=entry.name, plan=team.plan,
+                                         plan_label=team.get_plan_display(), plans=entry.plans)
     return entry
 
 
@@ -242,7 +233,7 @@ def integration_uninstall_for_team(
     Returns how many accounts were revoked. Local credentials are deleted in this transaction;
     provider-side revocation is queued by the revokers on commit.
     """
-    entry = _catalog_entry(integration)
+    entry = integration_entry(integration)
     _require_admin(user=acting_user, team=team)
     with transaction.atomic():
         deleted, _ = Installation.objects.filter(team=team, integration=integration).delete()
@@ -268,7 +259,7 @@ def integration_uninstall_for_me(
     source_ip: str | None = None,
 ) -> int:
     """Any member removes the integration for themselves: their own account is revoked."""
-    entry = _catalog_entry(integration)
+    entry = integration_entry(integration)
     if membership_get(user=acting_user, team=team) is None:
         raise errors.NotTeamMember(errors.NOT_A_MEMBER)
     with transaction.atomic():
@@ -348,3 +339,28 @@ def membership_delete(
         )
         membership.delete()
     return revoked
+
+
+def team_save(*, team: Team, acting_user: AbstractBaseUser, source_ip: str | None = None) -> Team:
+    """Create or change a team (superusers only: the plan is billing). Creating is audited
+    "team.create"; a change records the old and new name and plan ("team.change"); saving an
+    unchanged team writes no event."""
+    if not acting_user.is_superuser:
+        raise errors.AdminsOnly(errors.ADMINS_ONLY)
+    created = team.pk is None
+    with transaction.atomic():
+        previous = None if created else (
+            Team.objects.select_for_update().filter(pk=team.pk).values("name", "plan").first())
+        team.save()
+        changes = audit_changes(
+            name=(previous["name"] if previous else None, team.name),
+            plan=(previous["plan"] if previous else None, team.plan),
+        )
+        if not created and not changes:
+            return team
+        audit_event_record(
+            action=AuditAction.TEAM_CREATE if created else AuditAction.TEAM_CHANGE,
+            actor=acting_user, target=team.name, team=team, source_ip=source_ip,
+            metadata={"plan": team.plan}, changes=changes,
+        )
+    return team

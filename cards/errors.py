@@ -22,7 +22,6 @@ UNKNOWN_LINK = (
     "This link is not a task link Conduit knows: paste the link of an Asana task or a Jira issue."
 )
 MALFORMED_LINK = "This is not a link: paste the full address of a task, starting with https://."
-UNKNOWN_INTEGRATION = "There is no integration called {key!r}."
 NEEDS_CONNECTION = "Connect your {integration} account first."
 NOT_CONNECTED = "You have no {integration} connection in this team."
 NO_ACCESS = "You have no access to this task in {integration}; the card shows its stored data."
@@ -87,10 +86,6 @@ class UnknownLink(ApplicationError):
 
 class MalformedLink(ApplicationError):
     code = "malformed_link"
-
-
-class UnknownIntegration(NotFound):
-    code = "unknown_integration"
 
 
 class NeedsConnection(Conflict):

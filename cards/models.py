@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from config.encryption.fields import EncryptedTextField
 from integrations.providers import provider_name
-from tokens.fields import EncryptedTextField
 
 TITLE_MAX_LENGTH = 1024
 URL_MAX_LENGTH = 2000

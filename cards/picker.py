@@ -11,9 +11,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 
 from approvals import errors as approval_errors
+from approvals.decisions import integration_access_decide
 from approvals.models import Team
-from approvals.selectors import installation_get
-from approvals.services import integration_check_available
 from cards.conf import cards_settings
 from cards.provider_calls import account_for, provider_call, provider_for
 from integrations.providers import Browsing, Page, Ticket, TicketRead, TicketSearch
@@ -53,10 +52,10 @@ def picker_browse(
     does not declare the capability a level needs is refused (NotSupported) before any call."""
     level, capability, feature = _level(workspace=workspace, project=project, query=query)
     provider = provider_for(integration, capability, feature)
-    entry = integration_check_available(team=team, integration=integration)
-    if installation_get(team=team, integration=integration) is None:
+    decision = integration_access_decide(user=user, team=team, integration=integration)
+    if not decision.raise_if_refused().usable:
         raise approval_errors.NotInstalled(
-            approval_errors.NOT_INSTALLED.format(integration=entry.name)
+            approval_errors.NOT_INSTALLED.format(integration=decision.entry.name)
         )
     account = account_for(user=user, team=team, integration=integration)
     if capability is TicketRead:

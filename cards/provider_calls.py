@@ -11,13 +11,8 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from approvals.decisions import integration_access_obtain
 from approvals.models import Team
-from approvals.selectors import installation_get, is_team_admin
-from approvals.services import (
-    install_request_create,
-    integration_check_available,
-    integration_install,
-)
 from cards import errors
 from cards.selectors import integration_name
 from integrations import errors as api_errors
@@ -49,22 +44,14 @@ def integration_ensure_installed(
 ) -> None:
     """Returns when the team has the integration; a team admin installs it at once (audited);
     a member's use creates (or finds) their pending install request and raises InstallRequested.
-    The plan gate (402) applies to both."""
-    if installation_get(team=team, integration=integration) is not None:
-        return
-    entry = integration_check_available(team=team, integration=integration)
-    if is_team_admin(user=acting_user, team=team):
-        integration_install(
-            team=team, integration=integration, acting_user=acting_user, source_ip=source_ip
+    The plan gate (402) applies to both. Decided by approvals.decisions, as everywhere."""
+    decision = integration_access_obtain(user=acting_user, team=team, integration=integration,
+                                         source_ip=source_ip)
+    if decision.install_request is not None:
+        raise errors.InstallRequested(
+            errors.INSTALL_REQUESTED.format(integration=decision.entry.name, team=team.name),
+            install_request=decision.install_request,
         )
-        return
-    install_request = install_request_create(
-        team=team, integration=integration, requested_by=acting_user, source_ip=source_ip
-    )
-    raise errors.InstallRequested(
-        errors.INSTALL_REQUESTED.format(integration=entry.name, team=team.name),
-        install_request=install_request,
-    )
 
 
 def account_for(*, user: AbstractBaseUser, team: Team, integration: str) -> Any:

@@ -1,4 +1,5 @@
-"""Reading boards, cards and the state of each integration for a user, scoped to their teams.
+"""Reading boards and cards for a user, scoped to their teams (the state of each integration
+is tokens.selectors.integration_states).
 
 Every lookup goes through the user's memberships: another team's board or card is "not found"
 (404), never "forbidden", so ids reveal nothing.
@@ -9,13 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from approvals.catalog import CATALOG, catalog_entry
-from approvals.models import Installation, InstallRequest, Membership, Team
+from approvals.catalog import integration_entry
+from approvals.models import Membership, Team
 from approvals.selectors import teams_of
 from cards import errors
 from cards.models import Board, CardWidget, LinkPreview, WebhookSubscription
@@ -127,67 +127,10 @@ def webhook_subscription_get(*, subscription_id: str, integration: str) -> Webho
     )
 
 
-@dataclass(frozen=True)
-class IntegrationState:
-    """What a user sees of one integration in one team."""
-
-    key: str
-    name: str
-    available: bool
-    installed: bool
-    connected: bool
-    account_status: str | None
-    request_status: str | None
-    connect_url: str
-
-
-def integration_states(*, user: AbstractBaseUser, team: Team) -> list[IntegrationState]:
-    """Each integration of the catalog for the team: plan, installation, my account, my request."""
-    from tokens.models import ConnectedAccount
-    from tokens.selectors import connect_url
-
-    installed = set(
-        Installation.objects.filter(team=team).values_list("integration", flat=True)
-    )
-    accounts = {
-        account.integration: account
-        for account in ConnectedAccount.objects.filter(user=user, team=team).exclude(
-            status=ConnectedAccount.Status.REVOKED)
-    }
-    requests: dict[str, str] = {}
-    for integration, status in (
-        InstallRequest.objects.filter(team=team, requested_by=user)
-        .order_by("created_at", "id")
-        .values_list("integration", "status")
-    ):
-        requests[integration] = status  # the latest wins
-    states = []
-    for entry in CATALOG.values():
-        account = accounts.get(entry.key)
-        states.append(
-            IntegrationState(
-                key=entry.key,
-                name=entry.name,
-                available=team.plan in entry.plans,
-                installed=entry.key in installed,
-                connected=bool(
-                    account is not None
-                    and account.status == ConnectedAccount.Status.ACTIVE
-                    and account.has_credentials
-                ),
-                account_status=account.status if account is not None else None,
-                request_status=requests.get(entry.key),
-                connect_url=connect_url(entry.key),
-            )
-        )
-    return states
-
-
 def integration_name(key: str) -> str:
-    entry = catalog_entry(key)
-    if entry is None:
-        raise errors.UnknownIntegration(errors.UNKNOWN_INTEGRATION.format(key=key))
-    return entry.name
+    """The integration's display name, or UnknownIntegration (404) for a key no enabled
+    provider has (approvals' one error for it)."""
+    return integration_entry(key).name
 
 
 def _int(value: int | str) -> int | None:

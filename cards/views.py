@@ -24,10 +24,10 @@ from cards.models import Board
 from cards.selectors import (
     board_get,
     cards_of_board,
-    integration_states,
     link_previews_of_board,
     memberships_of,
 )
+from tokens.selectors import integration_states
 
 BOARD_NAME_MAX_LENGTH = Board._meta.get_field("name").max_length
 BOARD_NAME_REQUIRED = "Give the board a name."

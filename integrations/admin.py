@@ -5,10 +5,13 @@ service's message), run the compatibility check (a button on the connection and 
 and open the Application Link page: the exact values to enter in Jira's Application Links
 screen, a "Verify" button, the webhook registration, and, for a loopback simulator with
 EGRESS_ALLOW_LOOPBACK on, "Register with the sandbox". Support staff read; nothing here shows a
-private key or the webhook secret. Every button calls a service in integrations.jira_server.
+private key or the webhook secret. Every button calls a service of Jira Server's console hook
+(its manifest's `console`), reached through the registry.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -24,15 +27,27 @@ from approvals.audit import client_ip
 from cards.linked_tickets import ticket_links_count
 from cards.templatetags.conduit_time import when_text
 from config.errors import ApplicationError
-from integrations.jira_server import checks, selectors, services
 from integrations.models import JiraServerConnection
+from integrations.providers import get_provider
+
+JIRA = "jira_server"
+
+
+class _JiraConsole:
+    """The Jira Server provider's console hook (its manifest's `console`: services, selectors,
+    checks), looked up through the registry at each use."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(get_provider(JIRA).manifest.console(), name)
+
+
+jira = _JiraConsole()
 
 CHECK_DONE = "Compatibility check of {url}: {label}."
 CHECK_STARTED = "The compatibility check of {url} is running; this page shows its progress."
 CHECK_ALREADY_RUNNING = "A compatibility check of {url} is already running."
 APPLINK_VERIFIED = "The Application Link works: Jira answered a request token for {key}."
 SANDBOX_REGISTERED = "Registered the Application Link in the Jira sandbox and verified it."
-JIRA_SERVER = "jira_server"  # the provider key linked issues are stored under
 WEBHOOK_REGISTERED = "Jira's webhook is registered: cards of Jira issues now update on changes."
 
 
@@ -59,11 +74,11 @@ class JiraServerConnectionForm(forms.ModelForm):
         if team is None or not base_url:
             return data
         try:
-            data["base_url"] = services.base_url_clean(base_url)
+            data["base_url"] = jira.services.base_url_clean(base_url)
         except ApplicationError as error:
             self.add_error("base_url", error.message)
             return data
-        refusal = services.registration_refusal(team=team, base_url=data["base_url"])
+        refusal = jira.services.registration_refusal(team=team, base_url=data["base_url"])
         if refusal:
             self.add_error("base_url", refusal)
         return data
@@ -123,7 +138,7 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if change:
             return
-        connection = services.connection_register(
+        connection = jira.services.connection_register(
             team=form.cleaned_data["team"], base_url=form.cleaned_data["base_url"],
             acting_user=request.user, source_ip=client_ip(request),
         )
@@ -139,7 +154,7 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
             return HttpResponseRedirect(reverse("admin:integrations_jiraserverconnection_add"))
 
     def delete_model(self, request, obj) -> None:
-        services.connection_delete(connection=obj, acting_user=request.user,
+        jira.services.connection_delete(connection=obj, acting_user=request.user,
                                    source_ip=client_ip(request))
 
     def delete_queryset(self, request, queryset) -> None:
@@ -148,7 +163,7 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
 
     # -- the check ------------------------------------------------------------------------------
     def _check_requested(self, request: HttpRequest, connection: JiraServerConnection) -> None:
-        started = services.connection_check_request(
+        started = jira.services.connection_check_request(
             connection=connection, acting_user=request.user, source_ip=client_ip(request))
         message = CHECK_STARTED if started else CHECK_ALREADY_RUNNING
         self.message_user(request, message.format(url=connection.base_url), messages.INFO)
@@ -191,11 +206,11 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
     def check_progress_view(self, request: HttpRequest, object_id) -> JsonResponse:
         """The check's state and the items finished so far, for the change page's poller."""
         connection = self._connection(request, object_id, change=False)
-        return JsonResponse(selectors.check_progress(connection))
+        return JsonResponse(jira.selectors.check_progress(connection))
 
     def applink_view(self, request: HttpRequest, object_id) -> HttpResponse:
         connection = self._connection(request, object_id, change=request.method == "POST")
-        base = selectors.public_url(request.build_absolute_uri("/"))
+        base = jira.selectors.public_url(request.build_absolute_uri("/"))
         if request.method == "POST":
             self._applink_action(request, connection, base=base)
             return HttpResponseRedirect(request.path)
@@ -205,11 +220,11 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
             "opts": self.model._meta,
             "original": connection,
             "connection": connection,
-            "steps": selectors.applink_steps(connection, base=base),
-            "sandbox_available": selectors.sandbox_registration_available(connection),
+            "steps": jira.selectors.applink_steps(connection, base=base),
+            "sandbox_available": jira.selectors.sandbox_registration_available(connection),
             "can_change": self.has_change_permission(request, connection),
             "links_count": ticket_links_count(team=connection.team,
-                                              target_provider=JIRA_SERVER,
+                                              target_provider=JIRA,
                                               target_site=connection.base_url),
         }
         return TemplateResponse(request, "admin/integrations/jiraserverconnection/applink.html",
@@ -222,14 +237,14 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
                      "source_ip": client_ip(request)}
         try:
             if action == "verify":
-                services.applink_verify(**arguments)
+                jira.services.applink_verify(**arguments)
                 self.message_user(request, APPLINK_VERIFIED.format(key=connection.consumer_key),
                                   messages.SUCCESS)
             elif action == "sandbox":
-                services.applink_register_sandbox(**arguments, base=base)
+                jira.services.applink_register_sandbox(**arguments, base=base)
                 self.message_user(request, SANDBOX_REGISTERED, messages.SUCCESS)
             elif action == "webhook":
-                services.webhook_register(**arguments, base=base)
+                jira.services.webhook_register(**arguments, base=base)
                 self.message_user(request, WEBHOOK_REGISTERED, messages.SUCCESS)
         except ApplicationError as error:
             self.message_user(request, error.message, level=messages.ERROR)
@@ -246,13 +261,13 @@ def check_report_html(results: dict) -> str:
             (
                 item.get("status", "").upper(), item.get("title", ""), item.get("message", ""),
                 format_html("<br>What to change: {}", item["advice"])
-                if item.get("advice") and item.get("status") in (checks.FAIL, checks.WARNING)
+                if item.get("advice") and item.get("status") in (jira.checks.FAIL, jira.checks.WARNING)
                 else "",
                 format_html_join("", "<br>Note: {}", ((note,) for note in item.get("notes", []))),
             )
             for item in items
         ),
     )
-    outcome = {checks.FAIL: "FAIL", checks.WARNING: "PASS with warnings",
-               checks.PASS: "PASS"}.get(results.get("outcome", ""), "")
+    outcome = {jira.checks.FAIL: "FAIL", jira.checks.WARNING: "PASS with warnings",
+               jira.checks.PASS: "PASS"}.get(results.get("outcome", ""), "")
     return format_html('<ul class="check-report">{}</ul><p>Result: {}</p>', rows, outcome)

@@ -14,7 +14,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from tokens.fields import EncryptedTextField
+from config.encryption.fields import EncryptedTextField
 
 
 class JiraServerConnection(models.Model):

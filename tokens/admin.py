@@ -132,7 +132,7 @@ class ConnectedAccountAdmin(TeamScopedAdmin):
             for account in queryset.select_related("user", "team").exclude(
                     status=ConnectedAccount.Status.REVOKED):
                 if self.run_service(request, lambda a=account: services.account_revoke(
-                    account=a, acting_user=request.user, reason="console",
+                    account=a, acting_user=request.user, reason=RevocationReason.CONSOLE,
                     source_ip=client_ip(request),
                 )):
                     revoked += 1

@@ -19,3 +19,8 @@ class TokensConfig(AppConfig):
         register_account_holders(console.account_holders)
         register_console_panel(console.connections_health_panel)
         register_console_panel(console.revocations_waiting_panel)
+        from integrations.providers.platform import platform_register
+        from tokens.services.platform import account_call_for
+
+        # Provider packages call with a person's own account through this (Jira's webhook).
+        platform_register(account_call=account_call_for)

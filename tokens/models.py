@@ -7,8 +7,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from config.encryption.fields import EncryptedTextField
 from integrations.providers import provider_name
-from tokens.fields import EncryptedTextField
 
 
 class ConnectedAccount(models.Model):

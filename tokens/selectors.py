@@ -77,7 +77,8 @@ CONNECT_ACTION = "account.connect"
 
 @dataclass
 class IntegrationState:
-    """One integration as one user sees it in one team."""
+    """One integration as one user sees it in one team: the one state that the REST API, the
+    board page, the /integrations/ page and the connect page all show."""
 
     key: str
     name: str
@@ -85,11 +86,26 @@ class IntegrationState:
     plans: list[str]
     installed: bool
     account: ConnectedAccount | None
-    install_request: InstallRequest | None  # the user's latest request, when not installed
+    # The user's latest install request in the team, whatever its status and the installation.
+    latest_request: InstallRequest | None
     is_admin: bool
     connect_url: str
     # When the user last chose "Uninstall for me" here and has not connected since, else None.
     removed_for_me_at: datetime | None = None
+
+    @property
+    def install_request(self) -> InstallRequest | None:
+        """The latest request, when the integration is not installed (what the pages offer)."""
+        return None if self.installed else self.latest_request
+
+    @property
+    def request_status(self) -> str | None:
+        """The latest request's status (the REST API's `request_status`)."""
+        return self.latest_request.status if self.latest_request is not None else None
+
+    @property
+    def account_status(self) -> str | None:
+        return self.account.status if self.account is not None else None
 
     @property
     def connected(self) -> bool:
@@ -132,16 +148,11 @@ def removals_for_me(*, user: AbstractBaseUser, teams: list[Team]) -> dict[tuple[
             if action == UNINSTALL_FOR_ME_ACTION}
 
 
-@dataclass
-class TeamIntegrations:
-    team: Team
-    role: str
-    integrations: list[IntegrationState] = field(default_factory=list)
-
-
-def integrations_overview(*, user: AbstractBaseUser) -> list[TeamIntegrations]:
-    """Every integration of every team of the user, in five queries whatever the counts."""
-    memberships = list(Membership.objects.filter(user=user).select_related("team"))
+def integration_states_by_team(
+    *, user: AbstractBaseUser, memberships: list[Membership]
+) -> dict[int, list[IntegrationState]]:
+    """Team id → each integration of the catalog as the user sees it there (plan, installation,
+    their account, their latest request, their role), in four queries whatever the counts."""
     teams = [membership.team for membership in memberships]
     installed = set(
         Installation.objects.filter(team__in=teams).values_list("team_id", "integration")
@@ -153,52 +164,63 @@ def integrations_overview(*, user: AbstractBaseUser) -> list[TeamIntegrations]:
     }
     removals = removals_for_me(user=user, teams=teams)
     requests: dict[tuple[int, str], InstallRequest] = {}
-    for install_request in InstallRequest.objects.filter(requested_by=user, team__in=teams).order_by(
-        "created_at"
-    ):
+    for install_request in InstallRequest.objects.filter(
+        requested_by=user, team__in=teams
+    ).order_by("created_at", "id"):
         requests[(install_request.team_id, install_request.integration)] = install_request
-    overview = []
-    for membership in sorted(memberships, key=lambda item: item.team.name):
+    catalog = list(CATALOG.values())
+    states: dict[int, list[IntegrationState]] = {}
+    for membership in memberships:
         team = membership.team
-        entry = TeamIntegrations(team=team, role=membership.get_role_display())
-        for key, catalog_entry in CATALOG.items():
-            is_installed = (team.pk, key) in installed
-            entry.integrations.append(
-                IntegrationState(
-                    key=key,
-                    name=catalog_entry.name,
-                    available=team.plan in catalog_entry.plans,
-                    plans=sorted(catalog_entry.plans),
-                    installed=is_installed,
-                    account=accounts.get((team.pk, key)),
-                    install_request=None if is_installed else requests.get((team.pk, key)),
-                    is_admin=membership.role == Membership.Role.ADMIN,
-                    connect_url=connect_url(key),
-                    removed_for_me_at=removals.get((team.pk, key)),
-                )
+        states[team.pk] = [
+            IntegrationState(
+                key=entry.key,
+                name=entry.name,
+                available=team.plan in entry.plans,
+                plans=sorted(entry.plans),
+                installed=(team.pk, entry.key) in installed,
+                account=accounts.get((team.pk, entry.key)),
+                latest_request=requests.get((team.pk, entry.key)),
+                is_admin=membership.role == Membership.Role.ADMIN,
+                connect_url=connect_url(entry.key),
+                removed_for_me_at=removals.get((team.pk, entry.key)),
             )
-        overview.append(entry)
-    return overview
+            for entry in catalog
+        ]
+    return states
+
+
+def integration_states(*, user: AbstractBaseUser, team: Team) -> list[IntegrationState]:
+    """Each integration of the catalog as the user sees it in one team (the REST API's list,
+    the board page)."""
+    membership = Membership.objects.filter(user=user, team=team).first() if (
+        user.is_authenticated) else None
+    if membership is None:
+        membership = Membership(team=team, role="")  # not a member: no role, nothing of theirs
+    membership.team = team
+    return integration_states_by_team(user=user, memberships=[membership])[team.pk]
 
 
 def integration_state(*, user: AbstractBaseUser, team: Team, integration: str) -> IntegrationState:
     """One integration as the user sees it in the team (the connect page's view of it)."""
-    entry = CATALOG[integration]
-    membership = Membership.objects.filter(user=user, team=team).first()
-    installed = Installation.objects.filter(team=team, integration=integration).exists()
-    latest_request = (
-        None if installed else
-        InstallRequest.objects.filter(team=team, integration=integration, requested_by=user)
-        .order_by("-created_at").first()
-    )
-    return IntegrationState(
-        key=integration,
-        name=entry.name,
-        available=team.plan in entry.plans,
-        plans=sorted(entry.plans),
-        installed=installed,
-        account=account_get(user=user, team=team, integration=integration),
-        install_request=latest_request,
-        is_admin=membership is not None and membership.role == Membership.Role.ADMIN,
-        connect_url=connect_url(integration),
-    )
+    return next(state for state in integration_states(user=user, team=team)
+                if state.key == integration)
+
+
+@dataclass
+class TeamIntegrations:
+    team: Team
+    role: str
+    integrations: list[IntegrationState] = field(default_factory=list)
+
+
+def integrations_overview(*, user: AbstractBaseUser) -> list[TeamIntegrations]:
+    """Every integration of every team of the user, in five queries whatever the counts."""
+    memberships = sorted(Membership.objects.filter(user=user).select_related("team"),
+                         key=lambda item: item.team.name)
+    states = integration_states_by_team(user=user, memberships=memberships)
+    return [
+        TeamIntegrations(team=membership.team, role=membership.get_role_display(),
+                         integrations=states[membership.team.pk])
+        for membership in memberships
+    ]

@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from approvals import errors as approval_errors
 from approvals import services as approval_services
 from approvals.audit import client_ip
+from approvals.audit_actions import RevocationReason
 from approvals.catalog import catalog_entry
+from approvals.decisions import integration_access_decide
 from approvals.models import Team
 from approvals.selectors import teams_of
 from config.errors import ApplicationError
@@ -115,11 +117,12 @@ def connect(request: HttpRequest, integration: str) -> HttpResponse:
     next_url = _next(request)
     source_ip = client_ip(request)
     try:
-        state = selectors.integration_state(user=request.user, team=team, integration=integration)
-        if not state.available:
-            approval_services.integration_check_available(team=team, integration=integration)
-        if not state.installed:
+        decision = integration_access_decide(user=request.user, team=team,
+                                             integration=integration).raise_if_refused()
+        if not decision.usable:
             if request.method == "GET":
+                state = selectors.integration_state(user=request.user, team=team,
+                                                    integration=integration)
                 return render(request, "tokens/connect_approval.html",
                               {"state": state, "team": team, "next": next_url})
             outcome = services.account_connect_prepare(
@@ -202,7 +205,7 @@ def disconnect(request: HttpRequest, integration: str) -> HttpResponse:
     if account is None:
         messages.info(request, NOT_CONNECTED.format(integration=name))
     else:
-        services.account_revoke(account=account, acting_user=request.user, reason="disconnect",
+        services.account_revoke(account=account, acting_user=request.user, reason=RevocationReason.DISCONNECT,
                                 source_ip=client_ip(request))
         messages.success(request, DISCONNECTED.format(integration=name))
     return _back(next_url)

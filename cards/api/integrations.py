@@ -8,12 +8,13 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from approvals.selectors import is_team_admin
-from approvals.services import install_request_create, integration_install
+from approvals.audit_actions import RevocationReason
+from approvals.decisions import install_request_submit
 from cards import errors
 from cards.api.base import ConduitApi, InstallRequestedOutput
 from cards.picker import picker_browse
-from cards.selectors import integration_name, integration_states
+from cards.selectors import integration_name
+from tokens.selectors import integration_states
 
 TEAM_PARAMETER = OpenApiParameter(
     "team", OpenApiTypes.INT, description="One of your teams (default: your first, by name)."
@@ -54,18 +55,15 @@ class InstallRequestCreateApi(ConduitApi):
     def post(self, request: Request, key: str) -> Response:
         integration_name(key)
         team = self.current_team(request)
-        if is_team_admin(user=request.user, team=team):
-            integration_install(team=team, integration=key, acting_user=request.user,
-                                source_ip=self.source_ip(request))
+        decision = install_request_submit(user=request.user, team=team, integration=key,
+                                          source_ip=self.source_ip(request))
+        if decision.install_request is None:
             body = self.OutputSerializer({"integration": key, "installed": True}).data
             return Response(body, status=status.HTTP_201_CREATED)
-        install_request = install_request_create(
-            team=team, integration=key, requested_by=request.user,
-            source_ip=self.source_ip(request),
-        )
-        message = errors.INSTALL_REQUESTED.format(integration=integration_name(key),
+        message = errors.INSTALL_REQUESTED.format(integration=decision.entry.name,
                                                   team=team.name)
-        body = InstallRequestedOutput({"message": message, "install_request": install_request})
+        body = InstallRequestedOutput({"message": message,
+                                       "install_request": decision.install_request})
         return Response(body.data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -82,7 +80,7 @@ class ConnectionDeleteApi(ConduitApi):
         account = account_get(user=request.user, team=team, integration=key)
         if account is None:
             raise errors.NotConnected(errors.NOT_CONNECTED.format(integration=name))
-        account_revoke(account=account, acting_user=request.user, reason="disconnect",
+        account_revoke(account=account, acting_user=request.user, reason=RevocationReason.DISCONNECT,
                        source_ip=self.source_ip(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 

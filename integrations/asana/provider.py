@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 from integrations.asana import links, oauth
 from integrations.asana.client import PAGE_LIMIT, AsanaClient
 from integrations.asana.conf import asana_settings
+from integrations.asana.consent import CONSENT
 from integrations.asana.mapping import attachment_summary, ticket_from_task
 from integrations.errors import ApiError, ApiNotFound
 from integrations.providers import (
@@ -57,6 +58,13 @@ def _sandbox_environment(base_url: str) -> dict[str, str]:
     return {"ASANA_API_URL": f"{base_url}/api/1.0", "ASANA_OAUTH_URL": f"{base_url}/-/"}
 
 
+def _demo_tickets(base_url: str) -> list:
+    # Imported when the trial asks: the module reads the simulator's seed.
+    from integrations.asana.demo import demo_tickets
+
+    return demo_tickets(base_url)
+
+
 MANIFEST = ProviderManifest(
     key="asana",
     name="Asana",
@@ -71,8 +79,9 @@ MANIFEST = ProviderManifest(
     sandbox=SandboxSpec(
         name="asana", simulator="integrations.sandbox.asana.app:AsanaSandbox",
         default_port=8101, environment=_sandbox_environment,
-        options=lambda base_url: [f"app_url={base_url}"],
+        options=lambda base_url: [f"app_url={base_url}"], demo_tickets=_demo_tickets,
     ),
+    consent=CONSENT,
 )
 
 

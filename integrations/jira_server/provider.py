@@ -15,8 +15,10 @@ from typing import Any, TypeVar
 
 from integrations.errors import ApiInvalid, ApiNotFound, OAuthError
 from integrations.jira_server import mapping, oauth
+from integrations.jira_server.audit_actions import AUDIT_ACTIONS
 from integrations.jira_server.client import JiraClient
 from integrations.jira_server.conf import jira_server_settings
+from integrations.jira_server.consent import CONSENT
 from integrations.jira_server.context import ServerContext
 from integrations.jira_server.errors import CURSOR_INVALID, CursorInvalid
 from integrations.jira_server.links import issue_url, parse_browse_url, project_key_of
@@ -81,6 +83,20 @@ def _start_at(cursor: str | None) -> int:
     return int(text)
 
 
+def _console() -> Any:
+    # Imported when the console asks: it reaches the ORM and the registration services.
+    from integrations.jira_server import console
+
+    return console
+
+
+def _demo_tickets(base_url: str) -> list:
+    # Imported when the trial asks: the module reads the simulator's seed.
+    from integrations.jira_server.demo import demo_tickets
+
+    return demo_tickets(base_url)
+
+
 MANIFEST = ProviderManifest(
     key="jira_server",
     name="Jira Server",
@@ -96,7 +112,10 @@ MANIFEST = ProviderManifest(
     # No fixed host: each team's server is allowed through its connection's egress_hosts.
     needs_connection=True,
     sandbox=SandboxSpec(name="jira", simulator="integrations.sandbox.jira.app:JiraSandbox",
-                        default_port=8102),
+                        default_port=8102, demo_tickets=_demo_tickets),
+    consent=CONSENT,
+    audit_actions=AUDIT_ACTIONS,
+    console=_console,
 )
 
 

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from approvals.audit import audit_event_record
-from approvals.models import Team
-from approvals.selectors import is_team_admin
 from integrations.errors import ApiError, ApiForbidden, OAuthError
 from integrations.jira_server import errors, keys, oauth, selectors, webhooks
 from integrations.jira_server.checks import CheckReport, compatibility_check
 from integrations.jira_server.links import BaseUrlInvalid, normalize_base_url
 from integrations.models import JiraServerConnection
+from integrations.providers import platform
+
+if TYPE_CHECKING:
+    from approvals.models import Team
 
 Status = JiraServerConnection.Status
 SANDBOX_APPLINKS_PATH = "/_sandbox/applinks"
@@ -32,13 +34,14 @@ CHECK_STALE_AFTER = timedelta(minutes=3)
 
 
 def _require_team_admin(*, user: AbstractBaseUser, team: Team) -> None:
-    if not (getattr(user, "is_superuser", False) or is_team_admin(user=user, team=team)):
+    if not (getattr(user, "is_superuser", False) or platform.is_team_admin(user=user, team=team)):
         raise errors.NotTeamAdmin(errors.NOT_TEAM_ADMIN.format(team=team.name))
 
 
 def _audit(action: str, *, connection: JiraServerConnection, acting_user: AbstractBaseUser | None,
            source_ip: str | None, **metadata: object) -> None:
-    audit_event_record(
+    # Written by approvals' audit_event_record (registered in integrations.providers.platform).
+    platform.audit(
         action=action, actor=acting_user, target=f"Jira Server {connection.base_url}",
         team=connection.team, source_ip=source_ip,
         metadata={"connection": str(connection.pk), "base_url": connection.base_url, **metadata},
@@ -76,7 +79,7 @@ def connection_register(*, team: Team, base_url: str, acting_user: AbstractBaseU
     key_pair = keys.key_pair_generate()  # slow-ish: outside the transaction and its lock
     try:
         with transaction.atomic():
-            Team.objects.select_for_update().filter(pk=team.pk).first()
+            type(team).objects.select_for_update().filter(pk=team.pk).first()
             current = JiraServerConnection.objects.filter(team=team).first()
             if current is not None:
                 refusal = registration_refusal(team=team, base_url=normalized)
@@ -254,27 +257,28 @@ def webhook_register(*, connection: JiraServerConnection, acting_user: AbstractB
     (Jira lets only its administrators manage webhooks). A previous Conduit webhook of this
     connection is removed first, so there is one."""
     from integrations.providers import get_provider
-    from tokens.selectors import account_get
-    from tokens.services import account_call
 
     _require_team_admin(user=acting_user, team=connection.team)
     if not base:
         raise errors.WebhookNotRegistered(errors.WEBHOOK_NO_PUBLIC_URL)
-    account = account_get(user=acting_user, team=connection.team, integration="jira_server")
-    if account is None or not account.has_credentials:
-        raise errors.WebhookNotRegistered(errors.WEBHOOK_NEEDS_ACCOUNT)
     provider = get_provider("jira_server")
     target = selectors.webhook_url(connection, base)
     previous = connection.webhook_id
+
+    def with_account(call: Callable) -> Any:
+        # The admin's own account, through tokens (integrations.providers.platform).
+        return platform.account_call(user=acting_user, team=connection.team,
+                                     integration="jira_server", call=call)
+
     try:
         if previous:
             try:
-                account_call(account=account, call=lambda c: provider.webhook_unsubscribe(
-                    c, previous))
+                with_account(lambda c: provider.webhook_unsubscribe(c, previous))
             except ApiError:
                 pass  # already gone, or not ours to delete: registering matters more
-        answer = account_call(account=account, call=lambda c: provider.webhook_subscribe(
-            c, target_url=target))
+        answer = with_account(lambda c: provider.webhook_subscribe(c, target_url=target))
+    except platform.NoAccount:
+        raise errors.WebhookNotRegistered(errors.WEBHOOK_NEEDS_ACCOUNT) from None
     except ApiForbidden as error:
         raise errors.WebhookNotRegistered(
             errors.WEBHOOK_NEEDS_JIRA_ADMIN.format(message=error.message)) from None

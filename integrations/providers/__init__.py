@@ -23,7 +23,13 @@ from integrations.providers.capabilities import (
     WebhookReceiver,
     WebhookSubscriptions,
 )
-from integrations.providers.manifest import AuthKind, ProviderManifest, SandboxSpec
+from integrations.providers.manifest import (
+    AuditActionSpec,
+    AuthKind,
+    ConsentSpec,
+    ProviderManifest,
+    SandboxSpec,
+)
 from integrations.providers.registry import (
     UnknownProvider,
     all_providers,
@@ -52,12 +58,12 @@ from integrations.providers.values import (
 )
 
 __all__ = [
-    "ALL_CAPABILITIES", "AttachmentUpload", "Attachments", "AuthKind", "AuthorizationStart",
-    "Browsing", "Connection", "Credentials", "LinkParsing", "LinkRef", "LinkTarget", "NewTicket",
-    "Page", "Provider", "ProviderManifest", "Revocation", "SandboxSpec", "TeamRef", "Ticket",
-    "TicketChanges", "TicketCreate", "TicketRead", "TicketSearch", "TicketUpdate", "TokenSet",
-    "UnknownProvider", "WebhookAnswer", "WebhookChanges", "WebhookHandshake", "WebhookReceiver",
-    "WebhookSubscriptionInfo", "WebhookSubscriptions", "all_providers", "get_provider",
-    "is_provider", "parse_any_link", "provider_keys", "provider_name", "provider_packages",
-    "supports",
+    "ALL_CAPABILITIES", "AttachmentUpload", "Attachments", "AuditActionSpec", "AuthKind",
+    "AuthorizationStart", "Browsing", "Connection", "ConsentSpec", "Credentials", "LinkParsing",
+    "LinkRef", "LinkTarget", "NewTicket", "Page", "Provider", "ProviderManifest", "Revocation",
+    "SandboxSpec", "TeamRef", "Ticket", "TicketChanges", "TicketCreate", "TicketRead",
+    "TicketSearch", "TicketUpdate", "TokenSet", "UnknownProvider", "WebhookAnswer",
+    "WebhookChanges", "WebhookHandshake", "WebhookReceiver", "WebhookSubscriptionInfo",
+    "WebhookSubscriptions", "all_providers", "get_provider", "is_provider", "parse_any_link",
+    "provider_keys", "provider_name", "provider_packages", "supports",
 ]

@@ -31,6 +31,9 @@ CAPABILITY_UNDECLARED = (
     "{package}'s provider implements {capability}: declare it in its manifest's capabilities"
 )
 UNKNOWN_CAPABILITY = "{package} declares {capability}, which is not a provider capability"
+AUDIT_ACTION_OUTSIDE_KEY = (
+    "{package} declares the audit action {action!r}: a provider's actions start with {prefix!r}"
+)
 
 _lock = threading.Lock()
 _loaded_from: tuple[str, ...] | None = None
@@ -64,6 +67,10 @@ def _load(package: str) -> Provider:
             message = CAPABILITY_MISSING if declared else CAPABILITY_UNDECLARED
             raise ImproperlyConfigured(
                 message.format(package=package, capability=capability.__name__))
+    for spec in manifest.audit_actions:
+        if not spec.value.startswith(f"{manifest.key}."):
+            raise ImproperlyConfigured(AUDIT_ACTION_OUTSIDE_KEY.format(
+                package=package, action=spec.value, prefix=f"{manifest.key}."))
     return provider
 
 

@@ -10,8 +10,10 @@ import pytest
 from django.urls import reverse
 
 from approvals.models import Installation
+from integrations.asana.consent import SCOPE_REASONS as ASANA_SCOPE_REASONS
 from integrations.asana.oauth import SCOPES
-from tokens.consent import ASANA_SCOPE_REASONS, NOT_STORED, STORED_FIELDS
+from integrations.providers import get_provider
+from tokens.consent import NOT_STORED, STORED_FIELDS, disclosure_for
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +27,15 @@ def text(response) -> str:
 def test_every_asana_scope_asked_has_a_reason():
     assert set(SCOPES) <= set(ASANA_SCOPE_REASONS)
     assert all(ASANA_SCOPE_REASONS[scope].strip() for scope in SCOPES)
+
+
+def test_the_disclosure_reads_each_providers_scopes_from_its_manifest():
+    for key in ("asana", "jira_server"):
+        disclosure = disclosure_for(integration=key, name=key, retention_days=7)
+        assert disclosure.scopes == get_provider(key).manifest.consent.scopes
+        assert disclosure.reads == get_provider(key).manifest.consent.reads
+    assert [scope for scope, _ in disclosure_for(
+        integration="asana", name="Asana", retention_days=7).scopes] == list(SCOPES)
 
 
 def test_connect_shows_what_is_read_stored_and_why_each_scope_before_asana(

@@ -8,10 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals import errors as approval_errors
-from approvals import services as approval_services
 from approvals.audit import audit_event_record
+from approvals.decisions import (
+    AccessOutcome,
+    integration_access_decide,
+    integration_access_obtain,
+)
 from approvals.models import Team
-from approvals.selectors import installation_get, is_team_admin, membership_get
 from integrations.errors import ApiError, OAuthError
 from integrations.providers import AuthorizationStart
 from tokens import errors
@@ -23,33 +26,26 @@ from tokens.services.revocation import queue_revocation
 def account_connect_prepare(
     *, user: AbstractBaseUser, team: Team, integration: str, source_ip: str | None = None
 ) -> str:
-    """What stands between the user and the provider's consent screen, resolved.
+    """What stands between the user and the provider's consent screen, resolved through the
+    one access decision (approvals.decisions).
 
     Returns "ready" (installed), "installed" (the user is a team admin: installed now) or
     "requested" (a member: an install request exists, created now or earlier; idempotent).
     Raises the approvals errors (not a member, plan upgrade needed, unknown integration).
     """
-    approval_services.integration_check_available(team=team, integration=integration)
-    if membership_get(user=user, team=team) is None:
-        raise approval_errors.NotTeamMember(approval_errors.NOT_A_MEMBER)
-    if installation_get(team=team, integration=integration) is not None:
-        return "ready"
-    if is_team_admin(user=user, team=team):
-        approval_services.integration_install(
-            team=team, integration=integration, acting_user=user, source_ip=source_ip
-        )
-        return "installed"
-    approval_services.install_request_create(
-        team=team, integration=integration, requested_by=user, source_ip=source_ip
-    )
-    return "requested"
+    decision = integration_access_obtain(user=user, team=team, integration=integration,
+                                         source_ip=source_ip)
+    return PREPARED[decision.outcome]
+
+
+PREPARED = {AccessOutcome.USE: "ready", AccessOutcome.INSTALL: "installed",
+            AccessOutcome.REQUEST: "requested", AccessOutcome.PENDING: "requested"}
 
 
 def _require_installed(*, user: AbstractBaseUser, team: Team, integration: str) -> None:
-    approval_services.integration_check_available(team=team, integration=integration)
-    if membership_get(user=user, team=team) is None:
-        raise approval_errors.NotTeamMember(approval_errors.NOT_A_MEMBER)
-    if installation_get(team=team, integration=integration) is None:
+    decision = integration_access_decide(user=user, team=team, integration=integration)
+    decision.raise_if_refused()
+    if not decision.usable:
         raise approval_errors.NotInstalled(
             errors.NOT_INSTALLED.format(integration=name_of(integration), team=team.name)
         )

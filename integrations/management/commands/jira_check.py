@@ -10,7 +10,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from integrations.jira_server.checks import compatibility_check, outcome_label
+from integrations.providers import get_provider
 
 FAILED = "Jira Server at {url} is not compatible: {label}."
 
@@ -26,12 +26,14 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
     def handle(self, *args, **options) -> None:
-        report = compatibility_check(options["url"])
+        # Jira's checks through its manifest's console hook (the registry), not an import.
+        checks = get_provider("jira_server").manifest.console().checks
+        report = checks.compatibility_check(options["url"])
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
         else:
             self.stdout.write(report.render_text())
         if not report.passed:
             raise CommandError(
-                FAILED.format(url=report.base_url, label=outcome_label(report)), returncode=1
+                FAILED.format(url=report.base_url, label=checks.outcome_label(report)), returncode=1
             )

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from integrations.providers import (
     AttachmentUpload,
+    AuditActionSpec,
     AuthKind,
     AuthorizationStart,
     Browsing,
@@ -46,6 +47,9 @@ MANIFEST = ProviderManifest(
                             TicketUpdate, Revocation, LinkTarget, AttachmentUpload}),
     settings=tracker_settings,
     egress_hosts=lambda: [str(tracker_settings.TRACKER_URL)],
+    # Its own audit action: the log accepts and labels it with no edit outside this package.
+    audit_actions=(AuditActionSpec("tracker.sync", "Tracker synchronised",
+                                   "{actor} synchronised {target}"),),
 )
 
 

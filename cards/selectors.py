@@ -10,9 +10,11 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from approvals.catalog import CATALOG, catalog_entry
 from approvals.models import Installation, InstallRequest, Membership, Team
@@ -102,6 +104,47 @@ def card_for_update(*, card_id: int) -> CardWidget | None:
 def cards_of_board(*, board: Board) -> QuerySet[CardWidget]:
     """Stored data only, one query whatever the count."""
     return CardWidget.objects.filter(board=board).order_by("created_at", "id")
+
+
+# The cards list's columns, in this order (the API's card fields, `board` as its id).
+CARD_LIST_COLUMNS = ("id", "board_id", "provider", "external_id", "url", "title", "description",
+                     "assignee_name", "assignee_email", "status", "priority", "synced_at",
+                     "sync_error", "created_at")
+
+
+@dataclass(frozen=True)
+class CardPosition:
+    """Where a card sits in its board's order: (created_at, id), unique and never moving."""
+
+    created_at: datetime
+    id: int
+
+
+@dataclass(frozen=True)
+class CardPage:
+    rows: list[tuple[Any, ...]]  # CARD_LIST_COLUMNS of each card
+    next: CardPosition | None  # the last row's position when more cards follow
+
+
+def card_page_of_board(*, board: Board, after: CardPosition | None, size: int) -> CardPage:
+    """Up to `size` of the board's stored cards, in the board's order, after `after` (from the
+    start when None): one query whatever the size, rows as value tuples (no model instances).
+
+    Keyset paging: a card added or removed between two pages never makes the next page repeat
+    or skip another card, and a late page costs what the first one does.
+    """
+    cards = CardWidget.objects.filter(board=board)
+    if after is not None:
+        cards = cards.filter(
+            Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after.id)
+        )
+    rows = list(cards.order_by("created_at", "id").values_list(*CARD_LIST_COLUMNS)[: size + 1])
+    if len(rows) <= size:
+        return CardPage(rows=rows, next=None)
+    rows = rows[:size]
+    last = rows[-1]
+    return CardPage(rows=rows, next=CardPosition(
+        created_at=last[CARD_LIST_COLUMNS.index("created_at")], id=last[0]))
 
 
 def link_previews_of_board(*, board: Board) -> QuerySet[LinkPreview]:

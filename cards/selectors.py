@@ -126,19 +126,27 @@ class CardPage:
     next: CardPosition | None  # the last row's position when more cards follow
 
 
-def card_page_of_board(*, board: Board, after: CardPosition | None, size: int) -> CardPage:
-    """Up to `size` of the board's stored cards, in the board's order, after `after` (from the
-    start when None): one query whatever the size, rows as value tuples (no model instances).
+def card_page_of_board(*, user: AbstractBaseUser, board_id: int | str,
+                       after: CardPosition | None, size: int) -> CardPage:
+    """Up to `size` stored cards of a board of one of the user's teams, in the board's order,
+    after `after` (from the start when None), as value tuples (no model instances).
 
+    One query, the membership check included; only an empty page asks whether the board is
+    the user's (a second query), so another team's board is BoardNotFound as in board_get.
     Keyset paging: a card added or removed between two pages never makes the next page repeat
     or skip another card, and a late page costs what the first one does.
     """
-    cards = CardWidget.objects.filter(board=board)
+    board_pk = _int(board_id)
+    if board_pk is None:
+        raise errors.BoardNotFound(errors.BOARD_NOT_FOUND.format(board=board_id))
+    cards = CardWidget.objects.filter(board_id=board_pk, board__team__memberships__user=user)
     if after is not None:
         cards = cards.filter(
             Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after.id)
         )
     rows = list(cards.order_by("created_at", "id").values_list(*CARD_LIST_COLUMNS)[: size + 1])
+    if not rows:
+        board_get(user=user, board_id=board_pk)
     if len(rows) <= size:
         return CardPage(rows=rows, next=None)
     rows = rows[:size]

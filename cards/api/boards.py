@@ -101,10 +101,9 @@ class BoardCardsApi(ConduitApi):
     @extend_schema(parameters=[CardListQuerySerializer], responses=CardListOutputSerializer,
                    operation_id="boards_cards_list")
     def get(self, request: Request, board_id: int) -> Response:
-        board = board_get(user=request.user, board_id=board_id)
         query = validated(CardListQuerySerializer, request.query_params)
         page = card_page_of_board(
-            board=board, after=query.get("cursor"),
+            user=request.user, board_id=board_id, after=query.get("cursor"),
             size=query.get("page_size") or cards_settings.CARDS_LIST_PAGE_SIZE,
         )
         return Response(card_list_json(page))

@@ -18,9 +18,9 @@ from tests.cards.conftest import api_client, bearer_client, make_card
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, board (with the membership check) and the cards page; a bearer token costs its
+# Session, user and the cards page (the membership check included); a bearer token costs its
 # one lookup instead of the session's two.
-LIST_QUERIES = 4
+LIST_QUERIES = 3
 
 
 def _cards_path(board: Board, **query: object) -> str:
@@ -182,6 +182,17 @@ def test_each_card_is_what_the_card_serializer_gives(board, member, zone):
         assert not listed[0]["created_at"].endswith("Z")
 
 
-def test_another_teams_board_is_not_found_whatever_the_cursor(board, outsider):
-    first = api_client(outsider).get(_cards_path(board, cursor="x"))
-    assert first.status_code == 404
+def test_another_teams_board_is_not_found_even_with_a_cursor_of_its_list(team, member, outsider):
+    board = Board.objects.create(team=team, name="Theirs")
+    _fill(board, 3)
+    cursor = api_client(member).get(_cards_path(board, page_size=1)).json()["next"]
+    for query in ({}, {"cursor": cursor}):
+        response = api_client(outsider).get(_cards_path(board, **query))
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "board_not_found"
+
+
+def test_an_unknown_or_malformed_board_id_is_not_found(member):
+    for board_id in (10**12, 2**63):
+        response = api_client(member).get(f"/api/v1/boards/{board_id}/cards/")
+        assert response.status_code == 404

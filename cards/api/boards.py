@@ -9,7 +9,12 @@ from rest_framework.response import Response
 
 from cards import services
 from cards.api.base import ConduitApi, InstallRequestedOutput, validated
-from cards.api.card_list import CardListOutputSerializer, CardListQuerySerializer, card_list_json
+from cards.api.card_list import (
+    CardListOutputSerializer,
+    CardListQuerySerializer,
+    card_list_json,
+    dates_as_utc_text,
+)
 from cards.api.integrations import TEAM_PARAMETER
 from cards.api.serializers import CardOutputSerializer
 from cards.conf import cards_settings
@@ -105,6 +110,7 @@ class BoardCardsApi(ConduitApi):
         page = card_page_of_board(
             user=request.user, board_id=board_id, after=query.get("cursor"),
             size=query.get("page_size") or cards_settings.CARDS_LIST_PAGE_SIZE,
+            dates_as_utc_text=dates_as_utc_text(),
         )
         return Response(card_list_json(page))
 

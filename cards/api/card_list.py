@@ -2,7 +2,8 @@
 
 Rows come from one `values_list` query and become JSON objects here, field by field, with what
 CardOutputSerializer would give for the same card (its date-times in the active zone, `Z` for
-UTC): a ModelSerializer per row cost more than the query and the rendering together. The cursor
+UTC): a ModelSerializer per row cost more than the query and the rendering together. When the
+active zone is UTC, PostgreSQL writes the date-times as that text itself (selectors.UtcIsoText). The cursor
 is opaque to clients: base64url of the last card's position, read back strictly (a bad one is a
 400, never a 500).
 """
@@ -20,7 +21,7 @@ from rest_framework import serializers
 
 from cards.api.serializers import CardOutputSerializer
 from cards.conf import cards_settings
-from cards.selectors import CARD_LIST_COLUMNS, CardPage, CardPosition
+from cards.selectors import CARD_LIST_COLUMNS, CardPage, CardPosition, dates_as_text_supported
 
 CURSOR_INVALID = "This is not a cursor this list gave: start again without one."
 PAGE_SIZE_TOO_LARGE = "A page holds at most {most} cards."
@@ -88,13 +89,18 @@ class CardListOutputSerializer(serializers.Serializer):
     )
 
 
+def dates_as_utc_text() -> bool:
+    """Whether the database may write the page's date-times: only in UTC, on PostgreSQL."""
+    return dates_as_text_supported() and timezone.get_current_timezone_name() == "UTC"
+
+
 def card_list_json(page: CardPage) -> dict[str, Any]:
     zone = timezone.get_current_timezone()
 
-    def when(value: datetime | None) -> str | None:
+    def when(value: datetime | str | None) -> str | None:
         # DRF's DateTimeField: the active zone, ISO 8601, "Z" for UTC.
-        if value is None:
-            return None
+        if value is None or isinstance(value, str):
+            return value
         text = value.astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 

@@ -166,6 +166,10 @@ def test_each_card_is_what_the_card_serializer_gives(board, member, zone):
     make_card(board, "1300000000000001", assignee_name="Grace", assignee_email="grace@example",
               priority="High", sync_error="The tool refused", synced_at=timezone.now())
     make_card(board, "1300000000000002", description="Ünïcode\nnotes ✓", synced_at=None)
+    whole_second = make_card(board, "1300000000000003",
+                             synced_at=timezone.now().replace(microsecond=0))
+    CardWidget.objects.filter(pk=whole_second.pk).update(  # no fraction: none is written
+        created_at=whole_second.created_at.replace(microsecond=0) + timedelta(days=1))
     client = api_client(member)
     if zone:
         client.cookies["conduit_tz"] = zone  # the browser's zone, as when.js sets it
@@ -178,6 +182,7 @@ def test_each_card_is_what_the_card_serializer_gives(board, member, zone):
     finally:
         django_timezone.deactivate()
     assert listed == [dict(card) for card in expected]
+    assert listed[-1]["created_at"].count(".") == listed[-1]["synced_at"].count(".") == 0
     if zone:
         assert not listed[0]["created_at"].endswith("Z")
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from cards.api.serializers import CardOutputSerializer
-from cards.conf import cards_settings
+from cards.conf import DEFAULTS, cards_settings
 from cards.selectors import CARD_LIST_COLUMNS, CardPage, CardPosition, dates_as_text_supported
 
 CURSOR_INVALID = "This is not a cursor this list gave: start again without one."
@@ -60,8 +60,8 @@ class CardListQuerySerializer(serializers.Serializer):
     )
     page_size = serializers.IntegerField(
         required=False, min_value=1,
-        help_text="Cards per page: 100 unless given, at most 500 (CARDS_LIST_PAGE_SIZE, "
-                  "CARDS_LIST_MAX_PAGE_SIZE).",
+        help_text=f"Cards per page: {DEFAULTS['CARDS_LIST_PAGE_SIZE']} unless given, at most "
+                  f"{DEFAULTS['CARDS_LIST_MAX_PAGE_SIZE']}.",
     )
 
     def validate_cursor(self, value: str) -> CardPosition | None:
@@ -80,7 +80,9 @@ class CardListQuerySerializer(serializers.Serializer):
 
 
 class CardListOutputSerializer(serializers.Serializer):
-    """The answer's shape, for the schema: the view builds it with `card_list_json`."""
+    """One page of the board's cards, oldest first; follow `next` for the rest."""
+
+    # The schema's shape only: the view builds the answer with card_list_json.
 
     cards = CardOutputSerializer(many=True)
     next = serializers.CharField(

@@ -5,12 +5,16 @@ RFC 7662 §4 lets a resource server cache what it learned about a token at the p
 revocation latency; here that latency is zero in the usual case and bounded otherwise:
 
 - Every change to an access token, its application or its user (a save or a delete: revoke,
-  refresh rotation, deactivation, an admin edit) bumps a generation number in the shared cache
-  (Redis), at once and again when the transaction commits. Each process compares it on every
-  lookup (one GET) and ignores what it holds when the number moved.
+  refresh rotation, deactivation, an admin edit) drops the entries of the process that made it
+  at once, and bumps a generation number in the shared cache (Redis), at once and again when the
+  transaction commits. Every other process reads that number at most once a
+  BEARER_TOKEN_GENERATION_CHECK_SECONDS (1) and ignores what it holds when the number moved: a
+  revocation is seen by the process that made it on the next call, by the others within a
+  second. (Reading it on every call cost a Redis round trip per request, 2 ms each on a loaded
+  machine.)
 - An entry is used BEARER_TOKEN_CACHE_SECONDS at most (10; 0 turns the cache off), so a bump
-  lost while Redis was unreachable delays a revocation by that much at worst. While Redis is
-  unreachable nothing is served from memory: every request reads the database.
+  lost while Redis was unreachable delays a revocation by that much at worst. Once a check
+  finds Redis unreachable nothing is served from memory: every request reads the database.
 - django-oauth-toolkit still checks expiry, scopes, audience and the application on every
   request, on the kept token; each request gets its own copies of the token, its user and its
   application. Entries are keyed by the token's SHA-256 (DOT's token_checksum), never the
@@ -33,7 +37,8 @@ from django.db import transaction
 
 from config.app_settings import AppSettings
 
-bearer_settings = AppSettings("bearer tokens", {"BEARER_TOKEN_CACHE_SECONDS": 10})
+bearer_settings = AppSettings("bearer tokens", {"BEARER_TOKEN_CACHE_SECONDS": 10,
+                                                "BEARER_TOKEN_GENERATION_CHECK_SECONDS": 1.0})
 
 GENERATION_KEY = "conduit:bearer-tokens:generation"
 MAX_ENTRIES = 2048
@@ -41,10 +46,24 @@ MAX_ENTRIES = 2048
 _lock = threading.Lock()
 # token checksum -> (generation, monotonic time loaded, the access token as loaded)
 _entries: OrderedDict[str, tuple[int, float, Any]] = OrderedDict()
+_last_read: list[Any] = [None, -1e9]  # the generation read last, and when (monotonic)
 
 
-def _generation() -> int | None:
-    """The shared generation number, or None when the cache cannot say (Redis unreachable)."""
+def _generation(now: float) -> int | None:
+    """The shared generation number (read again once the check interval passed), or None when
+    the cache cannot say (Redis unreachable)."""
+    with _lock:
+        generation, read_at = _last_read
+    if generation is not None and now - read_at < (
+            bearer_settings.BEARER_TOKEN_GENERATION_CHECK_SECONDS):
+        return generation
+    generation = _read_generation()
+    with _lock:
+        _last_read[:] = [generation, now]
+    return generation
+
+
+def _read_generation() -> int | None:
     value = cache.get(GENERATION_KEY)
     if value is None:
         # A random start: after Redis lost the key, no process's old entries match by chance.
@@ -68,11 +87,11 @@ def _copy(token: Any) -> Any:
 def access_token_for(token: str, *, load: Callable[[str], Any]) -> Any:
     """The AccessToken of `token` (or None): the kept one while it is current, else `load`'s."""
     seconds = bearer_settings.BEARER_TOKEN_CACHE_SECONDS
-    generation = _generation() if seconds > 0 else None
+    now = time.monotonic()
+    generation = _generation(now) if seconds > 0 else None
     if generation is None:
         return load(token)
     checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
-    now = time.monotonic()
     with _lock:
         entry = _entries.get(checksum)
         if entry is not None:
@@ -93,6 +112,7 @@ def forget_all() -> None:
     """Drop this process's entries and move the generation, so every process drops its own."""
     with _lock:
         _entries.clear()
+        _last_read[:] = [None, -1e9]
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # no such key (or Redis unreachable: the entries' age bounds the rest)

@@ -8,6 +8,9 @@ class CardsConfig(AppConfig):
     def ready(self) -> None:
         from approvals.hooks import register_member_leaving
         from cards.webhook_handover import webhook_subscriptions_hand_over
+        from config.bearer_cache import connect_invalidation
 
         # A member who leaves a team takes their account with them: move their subscriptions.
         register_member_leaving(webhook_subscriptions_hand_over)
+        # The API's bearer tokens are kept a few seconds per process: any change drops them.
+        connect_invalidation()

@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     "CARDS_IMPORT_MAX": 5000,
     "CARDS_IMPORT_MAX_WITHOUT_CONTAINER": 20,
     "CARDS_IMPORT_MAX_PAGES": 50,
+    # Cards list of the API (GET /api/v1/boards/<id>/cards/): cards per page without
+    # `page_size`, and the most one page may hold.
+    "CARDS_LIST_PAGE_SIZE": 100,
+    "CARDS_LIST_MAX_PAGE_SIZE": 500,
     # Picker page size.
     "CARDS_PICKER_PAGE_SIZE": 50,
     # How long after its creation a subscription accepts the provider's handshake.

@@ -10,9 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import CharField, Func, Q, QuerySet
 
 from approvals.catalog import integration_entry
 from approvals.models import Membership, Team
@@ -102,6 +106,81 @@ def card_for_update(*, card_id: int) -> CardWidget | None:
 def cards_of_board(*, board: Board) -> QuerySet[CardWidget]:
     """Stored data only, one query whatever the count."""
     return CardWidget.objects.filter(board=board).order_by("created_at", "id")
+
+
+# The cards list's columns, in this order (the API's card fields, `board` as its id).
+CARD_LIST_COLUMNS = ("id", "board_id", "provider", "external_id", "url", "title", "description",
+                     "assignee_name", "assignee_email", "status", "priority", "synced_at",
+                     "sync_error", "created_at")
+
+
+class UtcIsoText(Func):
+    """A timestamptz as the text DRF writes for it in UTC (`2026-05-01T09:30:00.250000Z`, no
+    fraction when it is zero), formatted by PostgreSQL: reading it as text costs a fraction of
+    parsing a datetime and formatting it again in Python."""
+
+    output_field = CharField()
+    template = (
+        "CASE WHEN date_trunc('second', %(expressions)s) = %(expressions)s "
+        "THEN to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+        "ELSE to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END"
+    )
+
+
+def dates_as_text_supported() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@dataclass(frozen=True)
+class CardPosition:
+    """Where a card sits in its board's order: (created_at, id), unique and never moving."""
+
+    created_at: datetime
+    id: int
+
+
+@dataclass(frozen=True)
+class CardPage:
+    rows: list[tuple[Any, ...]]  # CARD_LIST_COLUMNS of each card (date-times maybe as text)
+    next: CardPosition | None  # the last row's position when more cards follow
+
+
+def card_page_of_board(*, user: AbstractBaseUser, board_id: int | str,
+                       after: CardPosition | None, size: int,
+                       dates_as_utc_text: bool = False) -> CardPage:
+    """Up to `size` stored cards of a board of one of the user's teams, in the board's order,
+    after `after` (from the start when None), as value tuples (no model instances); with
+    `dates_as_utc_text` (PostgreSQL only: dates_as_text_supported) synced_at and created_at come
+    as UtcIsoText.
+
+    One query, the membership check included; only an empty page asks whether the board is
+    the user's (a second query), so another team's board is BoardNotFound as in board_get.
+    Keyset paging: a card added or removed between two pages never makes the next page repeat
+    or skip another card, and a late page costs what the first one does.
+    """
+    board_pk = _int(board_id)
+    if board_pk is None:
+        raise errors.BoardNotFound(errors.BOARD_NOT_FOUND.format(board=board_id))
+    cards = CardWidget.objects.filter(board_id=board_pk, board__team__memberships__user=user)
+    if after is not None:
+        cards = cards.filter(
+            Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after.id)
+        )
+    columns: list[Any] = list(CARD_LIST_COLUMNS)
+    if dates_as_utc_text:
+        columns = [UtcIsoText(name) if name in ("synced_at", "created_at") else name
+                   for name in columns]
+    rows = list(cards.order_by("created_at", "id").values_list(*columns)[: size + 1])
+    if not rows:
+        board_get(user=user, board_id=board_pk)
+    if len(rows) <= size:
+        return CardPage(rows=rows, next=None)
+    rows = rows[:size]
+    last = rows[-1]
+    created_at = last[CARD_LIST_COLUMNS.index("created_at")]
+    if isinstance(created_at, str):
+        created_at = datetime.fromisoformat(created_at)
+    return CardPage(rows=rows, next=CardPosition(created_at=created_at, id=last[0]))
 
 
 def link_previews_of_board(*, board: Board) -> QuerySet[LinkPreview]:

@@ -4,6 +4,9 @@ PostgreSQL cannot hold a NUL byte in text, and psycopg raises DataError (a 500) 
 any query that carries one. No client id, authorization code or token Conduit issues contains
 one, so such a value is "no such client / grant / token" before a query is built: /o/token/
 answers 400 invalid_client or invalid_grant, /o/authorize/ its error page, never a 500.
+
+The API's bearer lookup goes through config.bearer_cache: a burst of calls with one token reads
+it from the database once.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from config import bearer_cache
 
 
 def _unstorable(*values: object) -> bool:
@@ -25,6 +30,11 @@ class ConduitOAuth2Validator(OAuth2Validator):
         if _unstorable(client_id):
             return None
         return super()._load_application(client_id, request)
+
+    def _load_access_token(self, token: str) -> Any:
+        if _unstorable(token):
+            return None
+        return bearer_cache.access_token_for(token, load=super()._load_access_token)
 
     def validate_code(self, client_id: str, code: str, client: Any, request: Any,
                       *args: Any, **kwargs: Any) -> bool:

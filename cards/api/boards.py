@@ -8,12 +8,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cards import services
-from cards.api.base import ConduitApi, InstallRequestedOutput
+from cards.api.base import ConduitApi, InstallRequestedOutput, validated
+from cards.api.card_list import (
+    CardListOutputSerializer,
+    CardListQuerySerializer,
+    card_list_json,
+    dates_as_utc_text,
+)
 from cards.api.integrations import TEAM_PARAMETER
 from cards.api.serializers import CardOutputSerializer
 from cards.conf import cards_settings
 from cards.models import TITLE_MAX_LENGTH, URL_MAX_LENGTH, Board, LinkPreview
-from cards.selectors import board_get, boards_of_team, cards_of_board
+from cards.selectors import board_get, boards_of_team, card_page_of_board
 from integrations.providers import is_provider, provider_keys
 
 
@@ -45,7 +51,8 @@ class BoardListCreateApi(ConduitApi):
 
 
 class BoardCardsApi(ConduitApi):
-    """GET: the board's cards, stored data only (one query whatever the count). POST: import
+    """GET: the board's cards, stored data only, a page at a time (`cursor`, `page_size`): the
+    same queries whatever the page size or the board's size. POST: import
     (`url`, or `integration` + `external_ids` [+ `container`]) or create (`integration` +
     `create`)."""
 
@@ -96,10 +103,16 @@ class BoardCardsApi(ConduitApi):
             help_text="Requested ids the tool did not return (not found, or no access).",
         )
 
-    @extend_schema(responses=CardOutputSerializer(many=True), operation_id="boards_cards_list")
+    @extend_schema(parameters=[CardListQuerySerializer], responses=CardListOutputSerializer,
+                   operation_id="boards_cards_list")
     def get(self, request: Request, board_id: int) -> Response:
-        board = board_get(user=request.user, board_id=board_id)
-        return Response(CardOutputSerializer(cards_of_board(board=board), many=True).data)
+        query = validated(CardListQuerySerializer, request.query_params)
+        page = card_page_of_board(
+            user=request.user, board_id=board_id, after=query.get("cursor"),
+            size=query.get("page_size") or cards_settings.CARDS_LIST_PAGE_SIZE,
+            dates_as_utc_text=dates_as_utc_text(),
+        )
+        return Response(card_list_json(page))
 
     @extend_schema(
         request=ImportInputSerializer,

@@ -1,6 +1,8 @@
 /* Calls to Conduit's REST API v1 from the board page: JSON in and out, the CSRF token on writes.
-   Never throws for an HTTP or network failure: every answer is {ok, status, data}, and a failed
-   one always carries data.error = {code, message, detail} (the API's error envelope). */
+   Never throws for an HTTP or network failure: every answer is {ok, status, data, etag}, and a
+   failed one always carries data.error = {code, message, detail} (the API's error envelope).
+   `etag` is the answer's ETag header (a card's version) or null; `extraHeaders` go with the
+   request (If-Match). */
 
 const API_ROOT = "/api/v1/";
 const NETWORK_MESSAGE = "Conduit could not be reached. Check your connection and try again.";
@@ -20,8 +22,8 @@ export function query(params) {
   return text ? `?${text}` : "";
 }
 
-export async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
+export async function api(method, path, body, extraHeaders = {}) {
+  const headers = { ...extraHeaders, Accept: "application/json" };
   const options = { method, headers, credentials: "same-origin" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -32,7 +34,7 @@ export async function api(method, path, body) {
   try {
     response = await fetch(API_ROOT + path, options);
   } catch (error) {
-    return { ok: false, status: 0, data: { error: { code: "network", message: NETWORK_MESSAGE, detail: {} } } };
+    return { ok: false, status: 0, etag: null, data: { error: { code: "network", message: NETWORK_MESSAGE, detail: {} } } };
   }
   let data = null;
   if (response.status !== 204) {
@@ -46,5 +48,5 @@ export async function api(method, path, body) {
     const message = `Conduit answered with an error (${response.status}). Try again in a moment.`;
     data = { error: { code: `http_${response.status}`, message, detail: {} } };
   }
-  return { ok: response.ok, status: response.status, data };
+  return { ok: response.ok, status: response.status, data, etag: response.headers.get("ETag") };
 }

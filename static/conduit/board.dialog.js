@@ -2,7 +2,11 @@
    own token (details shown, never stored), and a PATCH that writes through to the tool.
 
    When the tool refuses the change, the banner says why, the form keeps exactly what the user
-   typed (the API gives it back in error.detail.submitted) and Retry sends it again. */
+   typed (the API gives it back in error.detail.submitted) and Retry sends it again.
+
+   A save sends the card's ETag as If-Match: a card changed since the dialog read it (an edit in
+   another tab, a webhook, a live refresh elsewhere) is not overwritten; the API answers 412 and
+   the banner asks to reload the card, which shows its values now. */
 
 import { api, query } from "./board.api.js";
 import { el, show, problemNode, flash, busy, connectHref } from "./board.ui.js";
@@ -11,6 +15,7 @@ import { JiraIssues } from "./board.jira.js";
 import { formatWhen } from "./when.js";
 
 const NO_DETAILS = "—";
+export const CARD_CHANGED_MESSAGE = "This card changed since you opened it, so nothing was saved. Reload the card to see its current values, then make your change again.";
 
 /* Conduit's one date format (when.js): date-times in the viewer's zone, due dates as days. */
 function formatDate(value) {
@@ -39,14 +44,18 @@ export class CardDialog {
     this.details = document.getElementById("card-details");
     this.jira = new JiraIssues(context);
     this.card = null;
+    this.etag = null; // the version of this.card, sent back as If-Match
     this.dirty = false;
     this.generation = 0;
+    this.retry = document.getElementById("card-retry");
+    this.reloadButton = document.getElementById("card-reload");
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
     });
     this.form.addEventListener("input", () => { this.dirty = true; });
-    document.getElementById("card-retry").addEventListener("click", () => this.submit());
+    this.retry.addEventListener("click", () => this.submit());
+    this.reloadButton.addEventListener("click", () => this.reload());
     document.getElementById("card-cancel").addEventListener("click", () => this.dialog.close());
     document.getElementById("card-remove").addEventListener("click", () => this.remove());
     // Connected in another tab meanwhile? Coming back to this one asks again.
@@ -87,6 +96,7 @@ export class CardDialog {
   async open(cardId) {
     const generation = ++this.generation;
     this.card = null;
+    this.etag = null;
     this.dirty = false;
     this.form.reset();
     this.hideError();
@@ -110,6 +120,7 @@ export class CardDialog {
       return;
     }
     this.showCard(stored.data, { fillForm: true });
+    this.etag = stored.etag;
     this.jira.showCard(stored.data);
     this.setFormEnabled(true);
     const connections = await connectionsRequest;
@@ -154,6 +165,7 @@ export class CardDialog {
   showLive(result) {
     if (result.ok) {
       this.showCard(result.data.card, { fillForm: true });
+      if (result.etag) this.etag = result.etag;
       upsertCard(result.data.card, this.context);
       this.details.replaceChildren(this.detailsNode(result.data.card.provider, result.data.details || {}));
       return;
@@ -227,14 +239,20 @@ export class CardDialog {
     const generation = this.generation;
     this.hideError();
     busy(this.save, true, "Saving…");
-    const result = await api("PATCH", `cards/${cardId}`, changes);
+    const result = await api("PATCH", `cards/${cardId}`, changes, this.etag ? { "If-Match": this.etag } : {});
     busy(this.save, false);
     if (generation !== this.generation) return;
     if (result.ok) {
       this.dirty = false;
+      this.etag = result.etag;
       upsertCard(result.data, this.context);
       this.dialog.close();
       flash(`Saved to ${this.context.name(result.data.provider)}.`);
+      return;
+    }
+    if (result.status === 412) {
+      // Nothing was written: the form keeps what was typed, Reload shows the card as it is now.
+      this.showError(result, { changed: true });
       return;
     }
     const submitted = (result.data.error.detail || {}).submitted;
@@ -250,12 +268,35 @@ export class CardDialog {
     if (stored.ok && generation === this.generation) {
       upsertCard(stored.data, this.context);
       this.card = stored.data;
+      this.etag = stored.etag;
     }
   }
 
-  showError(result) {
+  /* After a 412: the card as stored now, in the form and on the board; the next save sends
+     its new version. */
+  async reload() {
+    if (!this.card) return;
+    const generation = this.generation;
+    busy(this.reloadButton, true, "Reloading…");
+    const stored = await api("GET", `cards/${this.card.id}`);
+    busy(this.reloadButton, false);
+    if (generation !== this.generation) return;
+    if (!stored.ok) {
+      this.showError(stored);
+      return;
+    }
+    this.dirty = false;
+    this.showCard(stored.data, { fillForm: true });
+    this.etag = stored.etag;
+    upsertCard(stored.data, this.context);
+    this.hideError();
+  }
+
+  showError(result, { changed = false } = {}) {
     const error = (result.data && result.data.error) || {};
-    this.errorMessage.textContent = error.message || "Something went wrong.";
+    this.errorMessage.textContent = changed ? CARD_CHANGED_MESSAGE : error.message || "Something went wrong.";
+    show(this.retry, !changed);
+    show(this.reloadButton, changed);
     this.error.dataset.code = error.code || "";
     const detail = error.detail || {};
     if (detail.connect_url) {
@@ -273,6 +314,7 @@ export class CardDialog {
 
   hideError() {
     show(this.error, false);
+    show(this.reloadButton, false);
     this.errorMessage.textContent = "";
   }
 

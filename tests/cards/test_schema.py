@@ -51,7 +51,7 @@ LINKS = {
     ("boards_create", "201"): ("board_id", "$response.body#/id", BOARD_OPERATIONS),
     ("boards_list", "200"): ("board_id", "$response.body#/0/id", BOARD_OPERATIONS),
     ("boards_cards_create", "201"): ("card_id", "$response.body#/cards/0/id", CARD_OPERATIONS),
-    ("boards_cards_list", "200"): ("card_id", "$response.body#/0/id", CARD_OPERATIONS),
+    ("boards_cards_list", "200"): ("card_id", "$response.body#/cards/0/id", CARD_OPERATIONS),
     ("me_retrieve", "200"): ("team", "$response.body#/teams/0/id", TEAM_OPERATIONS),
 }
 

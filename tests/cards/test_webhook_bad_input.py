@@ -7,8 +7,7 @@ import pytest
 from django.test import Client
 
 from cards.models import WebhookSubscription
-from integrations.asana.webhooks import BAD_BODY
-from integrations.asana.webhooks import signature_of
+from integrations.asana.webhooks import BAD_BODY, signature_of
 
 pytestmark = pytest.mark.django_db
 

@@ -30,6 +30,8 @@ class TrackerClient(BaseClient):
     PROJECT_ISSUES = "api/projects/{project}/issues"
     ISSUES = "api/issues"
     ISSUE = "api/issues/{issue}"
+    WEBHOOKS = "api/webhooks"
+    WEBHOOK = "api/webhooks/{webhook}"
     TOKEN = "oauth/token"
     REVOKE = "oauth/revoke"
 

@@ -204,3 +204,24 @@ def test_a_refused_delivery_is_logged_without_the_secret(client, routed, caplog,
     assert response.status_code == 400
     assert "body is not JSON" in caplog.text
     assert routed.webhook_secret not in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_webhook_route_belongs_to_the_team_not_to_the_admin_who_set_it_up(
+        client, routed, admin, django_capture_on_commit_callbacks):
+    from approvals import services as approvals_services
+    from approvals.models import Membership
+    from tests.factories import make_admin
+
+    card = jira_card(routed.team)
+    other_admin = make_admin(routed.team, "second-admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        approvals_services.membership_delete(
+            membership=Membership.objects.get(user=admin, team=routed.team),
+            acting_user=other_admin)
+    assert WebhookSubscription.objects.filter(pk=routed.pk, subscribed_by=None).exists()
+    response = client.post(delivery_path(routed), issue_body(summary="Still delivered"),
+                           content_type="application/json")
+    assert response.status_code == 200
+    card.refresh_from_db()
+    assert card.title == "Still delivered"

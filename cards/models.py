@@ -151,10 +151,14 @@ class TicketLink(models.Model):
 
 
 class WebhookSubscription(models.Model):
-    """A provider webhook watching one container (an Asana project) for one team's cards.
+    """A provider webhook watching one container (an Asana project) for one team's cards: the
+    route of `/webhooks/<integration>/<id>`, cards' one webhook path.
 
-    The secret arrives in the provider's handshake and is kept encrypted; deliveries are
-    verified with it, and changed tickets are fetched with `subscribed_by`'s account.
+    The secret arrives in the provider's handshake (or with the subscription) and is kept
+    encrypted; deliveries are verified with it, and changed tickets are fetched with
+    `subscribed_by`'s account. A webhook the provider's console registers itself (Jira
+    Server's, one per server: integrations.providers.webhook_routes) has no `subscribed_by`:
+    its deliveries carry their tickets whole and belong to the team, not to a member.
     """
 
     class Status(models.TextChoices):
@@ -171,7 +175,8 @@ class WebhookSubscription(models.Model):
     integration = models.CharField(max_length=30)
     container_id = models.CharField(max_length=255)
     subscribed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True,
+        blank=True,
     )
     provider_webhook_id = models.CharField(max_length=255, blank=True)
     secret = EncryptedTextField(null=True)

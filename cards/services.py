@@ -7,6 +7,8 @@ data use the viewer's own token and never store details.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -424,12 +426,30 @@ def card_delete(*, card: CardWidget, acting_user: AbstractBaseUser) -> None:
     card.delete()
 
 
-def card_refresh_from_tickets(*, cards: list[CardWidget], tickets: dict[str, Ticket]) -> int:
-    """Store fresh tickets on their cards (webhook deliveries); returns how many changed."""
-    count = 0
+def card_refresh_from_tickets(
+    *, cards: list[CardWidget], tickets: dict[str, Ticket] | None = None,
+    fetch: Callable[[str], Ticket | None] | None = None,
+) -> int:
+    """Store fresh tickets on their cards (webhook deliveries); returns how many changed.
+
+    Under the cards' locks (cards.card_locks), as edits are: a ticket's cards are locked in id
+    order, then the ticket is taken from `tickets` or read with `fetch` (None leaves its cards
+    as they are), then each card is re-read and stored. So a read that began before an edit is
+    never stored after the edit's answer, and a card deleted meanwhile is skipped."""
+    card_ids: dict[str, set[int]] = {}
     for card in cards:
-        ticket = tickets.get(card.external_id)
-        if ticket is not None:
-            _card_refresh(card=card, ticket=ticket)
-            count += 1
+        card_ids.setdefault(card.external_id, set()).add(card.pk)
+    count = 0
+    for external_id, ids in card_ids.items():
+        with ExitStack() as locks:
+            for card_id in sorted(ids):
+                locks.enter_context(card_lock(card_id=card_id))
+            ticket = fetch(external_id) if fetch is not None else (tickets or {}).get(external_id)
+            if ticket is None:
+                continue
+            for card_id in sorted(ids):
+                current = card_for_update(card_id=card_id)
+                if current is not None:
+                    _card_refresh(card=current, ticket=ticket)
+                    count += 1
     return count

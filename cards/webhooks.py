@@ -1,10 +1,12 @@
-"""Provider webhooks that keep cards fresh: subscribe, handshake, verify, apply deliveries.
+"""Provider webhooks that keep cards fresh: subscribe, handshake, apply verified deliveries.
 
-Asana (https://developers.asana.com/docs/webhooks-guide): `POST /webhooks` makes Asana POST the
-target with `X-Hook-Secret`; the target stores it and echoes it. Later deliveries carry
-`X-Hook-Signature`, the HMAC-SHA256 of the body keyed with that secret. The target URL names
-a `WebhookSubscription` row; the row exists (committed) before the provider is asked, because the
-handshake arrives while the subscription request is in flight.
+Every delivery arrives at one path, `/webhooks/<provider>/<subscription id>` (webhook_views);
+the provider verifies and parses it (`WebhookReceiver.webhook_receive`), and this module applies
+the answer. Asana (https://developers.asana.com/docs/webhooks-guide): `POST /webhooks` makes
+Asana POST the target with `X-Hook-Secret`; the target stores it and echoes it. The target URL
+names a `WebhookSubscription` row; the row exists (committed) before the provider is asked,
+because the handshake arrives while the subscription request is in flight. Webhooks that a
+provider's console registers itself (Jira Server's) get their row from webhook_routes.
 """
 
 from __future__ import annotations
@@ -25,21 +27,31 @@ from cards.models import WebhookSubscription
 from cards.provider_calls import account_for, provider_call, provider_for
 from cards.selectors import cards_of_ticket
 from config.errors import ApplicationError
+from integrations.providers import (
+    Provider,
+    WebhookChanges,
+    WebhookReceiver,
+    WebhookSubscriptionInfo,
+    WebhookSubscriptions,
+    get_provider,
+    supports,
+)
 
 logger = logging.getLogger(__name__)
 
-# Integrations whose webhooks Conduit subscribes to per container.
-WEBHOOK_INTEGRATIONS = frozenset({"asana"})
-# Asana event actions (https://developers.asana.com/reference/events): which ones refetch.
-REFETCH_ACTIONS = frozenset({"changed", "added", "undeleted"})
-GONE_ACTIONS = frozenset({"deleted"})
 TICKET_DELETED = "{integration} says this task was deleted."
 NO_HANDSHAKE = "The provider accepted the webhook but its handshake never reached Conduit."
 
 
 def webhook_target_url(subscription: WebhookSubscription, base_url: str) -> str:
-    path = reverse(f"cards-webhooks:{subscription.integration}", args=[subscription.pk])
+    path = reverse("cards-webhooks:delivery", args=[subscription.integration, subscription.pk])
     return base_url.rstrip("/") + path
+
+
+def _subscribes_per_container(integration: str) -> bool:
+    """Whether importing a container subscribes to its changes: the provider can subscribe
+    and can verify what it then delivers."""
+    return supports(integration, WebhookSubscriptions) and supports(integration, WebhookReceiver)
 
 
 def webhook_subscription_request(
@@ -47,7 +59,7 @@ def webhook_subscription_request(
     base_url: str | None,
 ) -> None:
     """Ask (after the current transaction commits, in a task) for a webhook on the container."""
-    if integration not in WEBHOOK_INTEGRATIONS or not container_id:
+    if not container_id or not _subscribes_per_container(integration):
         return
     base_url = cards_settings.CONDUIT_PUBLIC_URL or base_url
     if not base_url:
@@ -167,63 +179,99 @@ def webhook_handshake(*, subscription: WebhookSubscription, secret: str) -> bool
     return True
 
 
-def webhook_events_parse(payload: Any) -> tuple[list[str], list[str]]:
-    """(ticket ids to refetch, ticket ids deleted) from an Asana delivery body."""
-    refetch: dict[str, None] = {}
-    gone: dict[str, None] = {}
-    events = payload.get("events") if isinstance(payload, dict) else None
-    for event in events if isinstance(events, list) else []:
-        if not isinstance(event, dict):
-            continue
-        resource = event.get("resource")
-        if not isinstance(resource, dict) or resource.get("resource_type") != "task":
-            continue
-        gid = str(resource.get("gid") or "")
-        if not gid:
-            continue
-        action = event.get("action")
-        if action in GONE_ACTIONS:
-            gone[gid] = None
-            refetch.pop(gid, None)
-        elif action in REFETCH_ACTIONS:
-            refetch[gid] = None
-            gone.pop(gid, None)
-    return list(refetch), list(gone)
+def webhook_receiver_for(integration: str) -> Provider | None:
+    """The enabled provider that verifies deliveries of this key, or None (the path is 404)."""
+    try:
+        provider = get_provider(integration)
+    except LookupError:
+        return None
+    return provider if supports(provider, WebhookReceiver) else None
+
+
+def webhook_subscription_info(*, subscription: WebhookSubscription,
+                              provider: Provider) -> WebhookSubscriptionInfo:
+    """What the provider's `webhook_receive` may know of the row (never the row itself)."""
+    window = timedelta(seconds=cards_settings.CARDS_WEBHOOK_HANDSHAKE_SECONDS)
+    accepts_handshake = (
+        subscription.status == WebhookSubscription.Status.PENDING
+        and subscription.secret is None
+        and subscription.handshake_started_at is not None
+        and subscription.handshake_started_at > timezone.now() - window
+    )
+    connection = (provider.connection_for(subscription.team)
+                  if provider.manifest.needs_connection else None)
+    return WebhookSubscriptionInfo(
+        id=str(subscription.pk), provider=subscription.integration,
+        container_id=subscription.container_id, status=subscription.status,
+        secret=subscription.secret, accepts_handshake=accepts_handshake, connection=connection,
+    )
+
+
+def webhook_changes_accept(*, subscription: WebhookSubscription, changes: WebhookChanges) -> int:
+    """Apply a verified delivery: deleted tickets mark their cards' sync_error and tickets
+    delivered whole are stored at once (no provider call); tickets to refetch are read in a
+    task after the commit, with the subscriber's account. Returns how many cards changed now.
+    Only the subscription's team's cards of the subscription's provider are touched."""
+    from cards.services import card_refresh_from_tickets
+    from cards.tasks import webhook_events_apply_task
+
+    team, integration = subscription.team, subscription.integration
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(last_delivery_at=timezone.now())
+    changed = _tickets_gone(subscription=subscription, external_ids=list(changes.removed))
+    delivered = {ticket.external_id: ticket for ticket in changes.tickets
+                 if ticket.provider == integration and ticket.external_id}
+    if delivered:
+        cards = list(cards_of_ticket(team=team, integration=integration,
+                                     external_ids=list(delivered)))
+        changed += card_refresh_from_tickets(cards=cards, tickets=delivered)
+    refetch = [external_id for external_id in changes.changed if external_id not in delivered]
+    if refetch:
+        arguments = {"subscription_id": str(subscription.pk), "refetch": refetch, "gone": []}
+        transaction.on_commit(lambda: webhook_events_apply_task.delay(**arguments))
+    return changed
+
+
+def _tickets_gone(*, subscription: WebhookSubscription, external_ids: list[str]) -> int:
+    if not external_ids:
+        return 0
+    message = TICKET_DELETED.format(integration=subscription.get_integration_display())
+    return cards_of_ticket(team=subscription.team, integration=subscription.integration,
+                           external_ids=external_ids).update(sync_error=message)
 
 
 def webhook_events_apply(
     *, subscription: WebhookSubscription, refetch: list[str], gone: list[str]
 ) -> int:
-    """Update the team's cards of the changed tickets, fetched with the subscriber's account;
-    returns how many cards changed. A ticket the subscriber cannot fetch marks its cards'
-    sync_error instead."""
+    """Update the team's cards of the changed tickets, each read with the subscriber's account
+    under its cards' locks (card_refresh_from_tickets); returns how many cards changed. A
+    ticket the subscriber cannot fetch marks its cards' sync_error instead. `gone` is what
+    tasks queued before the one webhook path still carry."""
     from cards.services import card_refresh_from_tickets
 
     integration = subscription.integration
     WebhookSubscription.objects.filter(pk=subscription.pk).update(last_delivery_at=timezone.now())
-    changed = 0
-    if gone:
-        message = TICKET_DELETED.format(integration=subscription.get_integration_display())
-        changed += cards_of_ticket(
-            team=subscription.team, integration=integration, external_ids=gone
-        ).update(sync_error=message)
+    changed = _tickets_gone(subscription=subscription, external_ids=gone)
     cards = list(cards_of_ticket(team=subscription.team, integration=integration,
                                  external_ids=refetch))
     if not cards:
         return changed
+    if subscription.subscribed_by is None:
+        logger.warning("Webhook %s names tickets to refetch but has no subscriber",
+                       subscription.pk)
+        return changed
     provider = provider_for(integration)
     account = account_for(user=subscription.subscribed_by, team=subscription.team,
                           integration=integration)
-    tickets = {}
-    for external_id in sorted({card.external_id for card in cards}):
+
+    def fetch(external_id: str) -> Any:
         try:
-            tickets[external_id] = provider_call(
+            return provider_call(
                 account=account, integration=integration,
-                call=lambda credentials, external_id=external_id: (
-                    provider.fetch_ticket_summary(credentials, external_id)
-                ),
+                call=lambda credentials: provider.fetch_ticket_summary(credentials, external_id),
             )
         except errors.ProviderRefused as error:
             cards_of_ticket(team=subscription.team, integration=integration,
                             external_ids=[external_id]).update(sync_error=error.message)
-    return changed + card_refresh_from_tickets(cards=cards, tickets=tickets)
+            return None
+
+    return changed + card_refresh_from_tickets(cards=cards, fetch=fetch)

@@ -1,7 +1,8 @@
 """gunicorn's configuration (`gunicorn -c config/gunicorn.py config.wsgi`).
 
 The access log leaves out query strings (OAuth callbacks carry codes and states) and the secret
-part of Jira webhook paths (Jira Server signs nothing, so the secret rides in the URL). With
+part of webhook paths (Jira Server signs nothing, so its secret rides in the URL after the
+subscription id). With
 LOG_FORMAT=json (the production default) gunicorn's error and access logs are JSON lines like
 Django's; an access line carries the request's id (request_id), method, path, status and
 duration. With PROMETHEUS_MULTIPROC_DIR set, a worker that exits is marked dead so its live
@@ -19,7 +20,7 @@ accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-WEBHOOK_SECRET_IN_PATH = re.compile(r"^(/webhooks/jira/[^/.]+)\.[^/]+")
+WEBHOOK_SECRET_IN_PATH = re.compile(r"^(/webhooks/[^/]+/[^/.]+)\.[^/]+")
 # Where config.observability.middleware leaves the request id in the WSGI environ.
 REQUEST_ID_ENVIRON_KEY = "conduit.request_id"
 

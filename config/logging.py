@@ -51,8 +51,9 @@ ENCODED_PATTERN = re.compile(
     r"(?i)((?<![a-z_])(?:" + _NAMES + r")(?:%3D|%253D))(?:(?!%26|%2526)[^\s&\"',;}])+"
 )
 REDACTED = "[redacted]"
-# Jira Server signs no webhook: its secret rides in the path, /webhooks/jira/<id>.<secret>.
-WEBHOOK_PATH_SECRET = re.compile(r"(/webhooks/jira/[^/.\s]+)\.[^/\s\"']+")
+# Jira Server signs no webhook: its secret rides in the path after the subscription id,
+# /webhooks/<provider>/<id>.<secret> (and the deprecated /webhooks/jira/<id>.<secret>).
+WEBHOOK_PATH_SECRET = re.compile(r"(/webhooks/[^/\s]+/[^/.\s]+)\.[^/\s\"']+")
 
 
 def redact(text: str) -> str:

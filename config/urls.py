@@ -26,7 +26,6 @@ urlpatterns = [
     path("settings/", include("approvals.urls")),
     path("api/v1/", include("cards.api_urls")),
     path("webhooks/", include("cards.webhook_urls")),
-    path("webhooks/jira/", include("integrations.jira_server.urls")),
     path("o/", include("cards.oauth_urls")),
     path("", include("cards.urls")),
 ]

@@ -123,6 +123,7 @@ def concrete(route: str, acme: dict) -> tuple[str, bool]:
         "id": target.pk if target is not None else "",
         "content_type_id": ContentType.objects.get_for_model(acme["team"]).pk,
         "key": "asana", "integration": "asana", "target": "jira_server", "subscription_id": acme["team"].pk,
+        "provider": "asana", "subscription": acme["team"].pk,  # webhook paths (public)
     }
     if route.startswith("admin/r/"):
         names_object = True  # the "view on site" shortcut names Acme's team

@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
         ('approvals', '0001_initial'),
         # The rows to copy; integrations 0004 drops their table after this migration.
         ('integrations', '0002_check_in_background_and_labels'),
-        ('cards', '0002_integration_keys_from_registry'),
+        ('cards', '0003_webhook_one_path'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

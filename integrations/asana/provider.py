@@ -8,10 +8,11 @@ integrations/asana/ talks to Asana through `provider` only; it returns unified v
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from integrations.asana import links, oauth
+from integrations.asana import links, oauth, webhooks
 from integrations.asana.client import PAGE_LIMIT, AsanaClient
 from integrations.asana.conf import asana_settings
 from integrations.asana.consent import CONSENT
@@ -39,6 +40,9 @@ from integrations.providers import (
     TicketSearch,
     TicketUpdate,
     TokenSet,
+    WebhookAnswer,
+    WebhookReceiver,
+    WebhookSubscriptionInfo,
     WebhookSubscriptions,
 )
 from integrations.providers.hosts import hosts_of
@@ -72,7 +76,7 @@ MANIFEST = ProviderManifest(
     auth_kind=AuthKind.OAUTH2,
     capabilities=frozenset({
         LinkParsing, TicketRead, Browsing, TicketSearch, TicketCreate, TicketUpdate,
-        Attachments, WebhookSubscriptions, Revocation,
+        Attachments, WebhookSubscriptions, WebhookReceiver, Revocation,
     }),
     settings=asana_settings,
     egress_hosts=_egress_hosts,
@@ -249,8 +253,8 @@ class AsanaProvider:
         """Watch project (or task) `container_id`; answers {"id", "secret": None}.
 
         Asana hands the secret only to `target_url`, in the X-Hook-Secret handshake that happens
-        *during* this call: the receiving view must store it (webhooks.handshake_secret) and be
-        able to answer while this call is in flight.
+        *during* this call: the receiving view must store it (webhook_receive answers a
+        WebhookHandshake) and be able to answer while this call is in flight.
         """
         hook = self.client(credentials).create_webhook(container_id, target_url)
         return {"id": hook["gid"], "secret": None, "active": hook.get("active", True)}
@@ -261,6 +265,13 @@ class AsanaProvider:
             self.client(credentials).delete_webhook(webhook_id)
         except ApiNotFound:
             pass
+
+    def webhook_receive(self, *, headers: Mapping[str, str], body: bytes,
+                        subscription: WebhookSubscriptionInfo,
+                        url_token: str = "") -> WebhookAnswer:
+        """The X-Hook-Secret handshake or a delivery signed with X-Hook-Signature."""
+        return webhooks.webhook_receive(headers=headers, body=body, subscription=subscription,
+                                        url_token=url_token)
 
 
 provider = AsanaProvider()

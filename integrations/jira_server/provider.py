@@ -10,11 +10,11 @@ registered server is that site can fetch it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from integrations.errors import ApiInvalid, ApiNotFound, OAuthError
-from integrations.jira_server import mapping, oauth
+from integrations.jira_server import mapping, oauth, webhooks
 from integrations.jira_server.audit_actions import AUDIT_ACTIONS
 from integrations.jira_server.client import JiraClient
 from integrations.jira_server.conf import jira_server_settings
@@ -45,7 +45,9 @@ from integrations.providers import (
     TicketSearch,
     TicketUpdate,
     TokenSet,
-    WebhookSubscriptions,
+    WebhookAnswer,
+    WebhookReceiver,
+    WebhookSubscriptionInfo,
 )
 
 T = TypeVar("T")
@@ -104,9 +106,12 @@ MANIFEST = ProviderManifest(
     auth_kind=AuthKind.OAUTH1,
     # No Revocation: Jira Server has no revocation endpoint for OAuth 1.0a consumers (users
     # revoke in Profile > Tools > View OAuth Access Tokens); deleting the tokens is all there is.
+    # No WebhookSubscriptions: cards subscribes per imported container with the importing
+    # member's token, but Jira lets only its administrators register webhooks, so the console
+    # registers one per server (services.webhook_register, server_webhook_register below).
     capabilities=frozenset({
         LinkParsing, TicketRead, Browsing, TicketSearch, TicketCreate, TicketUpdate,
-        Attachments, AttachmentUpload, WebhookSubscriptions, LinkTarget,
+        Attachments, AttachmentUpload, WebhookReceiver, LinkTarget,
     }),
     settings=jira_server_settings,
     # No fixed host: each team's server is allowed through its connection's egress_hosts.
@@ -353,8 +358,8 @@ class JiraServerProvider:
         return str(attachment.get("name") or "attachment"), content, content_type
 
     # -- webhooks ------------------------------------------------------------------------------
-    def webhook_subscribe(self, credentials: Credentials, *, container_id: str = "",
-                          target_url: str) -> dict[str, Any]:
+    def server_webhook_register(self, credentials: Credentials, *, target_url: str,
+                                container_id: str = "") -> dict[str, Any]:
         """Register a Jira webhook (needs a Jira administrator's token). The secret is in
         `target_url` (Jira Server signs nothing), so none comes back."""
         jql = f'project = "{container_id}"' if container_id else ""
@@ -363,11 +368,18 @@ class JiraServerProvider:
         webhook_id = str(answer.get("self", "")).rstrip("/").rsplit("/", 1)[-1]
         return {"id": webhook_id, "secret": None}
 
-    def webhook_unsubscribe(self, credentials: Credentials, webhook_id: str) -> None:
+    def server_webhook_delete(self, credentials: Credentials, webhook_id: str) -> None:
         try:
             with_client(credentials, lambda c: c.webhook_delete(webhook_id))
         except ApiNotFound:
             pass  # already gone
+
+    def webhook_receive(self, *, headers: Mapping[str, str], body: bytes,
+                        subscription: WebhookSubscriptionInfo,
+                        url_token: str = "") -> WebhookAnswer:
+        """A delivery to the URL holding the connection's secret: the issue, whole."""
+        return webhooks.webhook_receive(headers=headers, body=body, subscription=subscription,
+                                        url_token=url_token)
 
 
 provider = JiraServerProvider()

@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from integrations.jira_server import webhooks
+from integrations.jira_server import mapping
 from integrations.jira_server.conf import jira_server_settings
 from integrations.jira_server.context import ServerContext
 from integrations.jira_server.keys import public_key_body
@@ -46,20 +46,6 @@ def base_url_registered(base_url: str) -> bool:
     return JiraServerConnection.objects.filter(base_url=base_url).exists()
 
 
-def connection_for_hook(value: str) -> JiraServerConnection | None:
-    """The connection a webhook URL names, when its secret matches (constant-time)."""
-    parsed = webhooks.hook_id_split(value)
-    if parsed is None:
-        return None
-    connection_id, secret = parsed
-    connection = (
-        JiraServerConnection.objects.filter(pk=connection_id).select_related("team").first()
-    )
-    if connection is None or not webhooks.secret_matches(connection.webhook_secret, secret):
-        return None
-    return connection
-
-
 # -- what the console shows -------------------------------------------------------------------
 def public_url(request_base: str = "") -> str:
     return (jira_server_settings.CONDUIT_PUBLIC_URL or request_base).rstrip("/")
@@ -74,11 +60,13 @@ def callback_url(base: str) -> str:
 
 
 def webhook_url(connection: JiraServerConnection, base: str) -> str:
-    hook = webhooks.hook_id(connection.pk, connection.webhook_secret or "")
+    """Where Jira posts: cards' one webhook path, the connection's id as the subscription id
+    and its secret after it (webhooks.py)."""
+    subscription = f"{connection.pk}.{connection.webhook_secret or ''}"
     try:
-        path = reverse("jira_server:webhook", args=[hook])
+        path = reverse("cards-webhooks:delivery", args=[mapping.PROVIDER_KEY, subscription])
     except NoReverseMatch:
-        path = f"/webhooks/jira/{hook}"
+        path = f"/webhooks/{mapping.PROVIDER_KEY}/{subscription}"
     return base + path
 
 

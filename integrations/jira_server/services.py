@@ -3,7 +3,8 @@
 Governed changes (register, reconnect, remove, Application Link, webhook) run in
 `transaction.atomic`, take `acting_user`, and write their audit event in the same transaction
 (never a key or a secret in it). Network calls (the check, Jira's answers) happen outside any
-transaction. Linked issues live in `linked_issues.py`; webhook deliveries in `deliveries.py`.
+transaction. Linked tickets live in cards (`cards.linked_tickets`); webhook deliveries arrive at cards' one
+webhook path (`webhooks.webhook_receive`, routed by `webhook_routes`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from integrations.errors import ApiError, ApiForbidden, OAuthError
 from integrations.jira_server import errors, keys, oauth, selectors, webhooks
 from integrations.jira_server.checks import CheckReport, compatibility_check
 from integrations.jira_server.links import BaseUrlInvalid, normalize_base_url
+from integrations.jira_server.webhook_routes import webhook_route_publish, webhook_route_withdraw
 from integrations.models import JiraServerConnection
 from integrations.providers import platform
 
@@ -248,6 +250,7 @@ def connection_delete(*, connection: JiraServerConnection, acting_user: Abstract
     with transaction.atomic():
         _audit("jira_server.remove", connection=connection, acting_user=acting_user,
                source_ip=source_ip)
+        webhook_route_withdraw(connection=connection)
         connection.delete()
 
 
@@ -264,6 +267,7 @@ def webhook_register(*, connection: JiraServerConnection, acting_user: AbstractB
     provider = get_provider("jira_server")
     target = selectors.webhook_url(connection, base)
     previous = connection.webhook_id
+    webhook_route_publish(connection=connection)  # before Jira can post its first delivery
 
     def with_account(call: Callable) -> Any:
         # The admin's own account, through tokens (integrations.providers.platform).
@@ -273,10 +277,10 @@ def webhook_register(*, connection: JiraServerConnection, acting_user: AbstractB
     try:
         if previous:
             try:
-                with_account(lambda c: provider.webhook_unsubscribe(c, previous))
+                with_account(lambda c: provider.server_webhook_delete(c, previous))
             except ApiError:
                 pass  # already gone, or not ours to delete: registering matters more
-        answer = with_account(lambda c: provider.webhook_subscribe(c, target_url=target))
+        answer = with_account(lambda c: provider.server_webhook_register(c, target_url=target))
     except platform.NoAccount:
         raise errors.WebhookNotRegistered(errors.WEBHOOK_NEEDS_ACCOUNT) from None
     except ApiForbidden as error:

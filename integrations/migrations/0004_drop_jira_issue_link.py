@@ -11,7 +11,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0002_check_in_background_and_labels'),
+        ('integrations', '0003_webhook_one_path'),
         ('cards', '0004_ticket_link'),
     ]
 

@@ -173,10 +173,16 @@ class WebhookReceiver(Protocol):
     """Verifying and parsing a delivery inside the provider package; `cards` applies it."""
 
     def webhook_receive(self, *, headers: Mapping[str, str], body: bytes,
-                        subscription: WebhookSubscriptionInfo) -> WebhookAnswer:
+                        subscription: WebhookSubscriptionInfo,
+                        url_token: str = "") -> WebhookAnswer:
         """A `WebhookHandshake` (store its secret, answer with its headers) or the
         `WebhookChanges` of a verified delivery; raises integrations.errors.WebhookRefused.
-        Pure: no database (what it needs of the subscription is in `subscription`)."""
+        Pure: no database (what it needs of the subscription is in `subscription`).
+
+        `url_token` is what follows the subscription id in the delivery's path
+        (`/webhooks/<provider>/<subscription id>.<token>`), "" when nothing does: the proof
+        for providers that sign nothing and put a secret in the URL they post to (Jira
+        Server). Conduit's logs never show it."""
         ...
 
 

@@ -169,10 +169,13 @@ class WebhookHandshake:
 
 @dataclass(frozen=True)
 class WebhookChanges:
-    """A verified delivery: the tickets to refetch and the tickets the provider deleted."""
+    """A verified delivery: the tickets to refetch (`changed`, read again with the subscriber's
+    account), the tickets the provider deleted (`removed`), and tickets the delivery carried
+    whole (`tickets`: Jira sends the issue itself, so nothing needs fetching)."""
 
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    tickets: tuple[Ticket, ...] = ()
 
 
 WebhookAnswer = WebhookHandshake | WebhookChanges

@@ -12,8 +12,7 @@ import pytest
 import requests
 
 from cards.models import CardWidget, WebhookSubscription
-from cards.webhook_views import BAD_SIGNATURE
-from integrations.asana.webhooks import signature_of
+from integrations.asana.webhooks import BAD_SIGNATURE, signature_of
 from integrations.sandbox.asana.seed import WEBSITE_PROJECT, WEBSITE_TASK_FIRST
 from tests.cards.conftest import api_client, connect_asana
 

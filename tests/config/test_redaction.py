@@ -20,6 +20,12 @@ def test_jira_webhook_secret_in_a_path_is_redacted():
     )
 
 
+def test_a_secret_after_the_subscription_id_of_the_one_webhook_path_is_redacted():
+    path = "/webhooks/jira_server/6f1c1a2e-7d0b-4a55-9a43-1b2c3d4e5f60"
+    assert redact(f"Not Found: {path}.s3cr3t-value") == f"Not Found: {path}.{REDACTED}"
+    assert redact(f"Not Found: {path}") == f"Not Found: {path}"
+
+
 def test_filter_rewrites_the_record_before_any_handler_formats_it():
     record = logging.LogRecord("requests_oauthlib", logging.DEBUG, __file__, 1,
                                "Token response: %s", ({"access_token": "tok-1"},), None)

@@ -2,10 +2,13 @@
 
 tests/providers/tracker is a complete provider package with its own HTTP simulator and
 OAuth 2.0; nothing outside that package names it. Through the registry it goes through install
-request, approval, connect, picker, import, unfurl, update, uninstall and provider revocation,
-against real PostgreSQL and its simulator over real HTTP. (Webhook delivery and the linked
-ticket are the capabilities of the one webhook path and of cards' linked tickets: they join
-this journey where those land.)
+request, approval, connect, picker, import (which subscribes to the project's webhook), unfurl,
+update, webhook delivery through /webhooks/tracker/<subscription id>, uninstall and provider
+revocation, against real PostgreSQL and its simulator over real HTTP. (The linked ticket is the
+capability of cards' linked tickets: it joins this journey where that lands.)
+
+The simulator cannot reach Django's test client, so the test posts the signed deliveries the
+simulator made, as the simulator would (`TrackerSimulator.deliveries_take`).
 """
 
 from urllib.parse import parse_qsl, urlsplit
@@ -18,8 +21,15 @@ from rest_framework.test import APIClient
 from approvals.catalog import CATALOG
 from approvals.models import Installation, InstallRequest
 from approvals.services import install_request_approve, integration_uninstall_for_team
-from cards.models import Board, CardWidget, LinkPreview
-from integrations.providers import TicketCreate, get_provider, provider_keys, supports
+from cards.models import Board, CardWidget, LinkPreview, WebhookSubscription
+from integrations.providers import (
+    TicketCreate,
+    WebhookReceiver,
+    WebhookSubscriptions,
+    get_provider,
+    provider_keys,
+    supports,
+)
 from tests.factories import make_admin, make_member, make_team
 from tests.providers.tracker.simulator import CLIENT_ID, CLIENT_SECRET, TrackerSimulator
 from tokens.models import ConnectedAccount, ProviderRevocation
@@ -96,6 +106,7 @@ def connect(client, user, tracker) -> ConnectedAccount:
 def test_the_registry_offers_tracker_only_when_the_setting_names_it(settings, tracker):
     assert "tracker" in provider_keys() and CATALOG["tracker"].name == "Tracker"
     assert supports(get_provider("tracker"), TicketCreate)
+    assert supports("tracker", WebhookSubscriptions) and supports("tracker", WebhookReceiver)
     settings.CONDUIT_PROVIDERS = ["integrations.asana", "integrations.jira_server"]
     assert "tracker" not in provider_keys() and "tracker" not in CATALOG
 
@@ -127,11 +138,16 @@ def test_tracker_from_install_request_to_revocation(tracker, team, admin, member
     found = member_api.get(picker, {"workspace": "w-acme", "q": "boundaries"}).json()
     assert [i["id"] for i in found["items"]] == ["TRK-3"]
 
-    # Import two issues of a project, then unfurl the pasted link.
-    imported = member_api.post(f"/api/v1/boards/{board.pk}/cards/", {
-        "integration": "tracker", "external_ids": ["TRK-1", "TRK-2"], "container": "p-core",
-    }, format="json")
+    # Import two issues of a project (which subscribes to the project's webhook), then unfurl
+    # the pasted link.
+    with django_capture_on_commit_callbacks(execute=True):
+        imported = member_api.post(f"/api/v1/boards/{board.pk}/cards/", {
+            "integration": "tracker", "external_ids": ["TRK-1", "TRK-2"], "container": "p-core",
+        }, format="json")
     assert imported.status_code == 201, imported.content
+    subscription = WebhookSubscription.objects.get(team=team, integration="tracker")
+    assert subscription.status == WebhookSubscription.Status.ACTIVE
+    assert subscription.container_id == "p-core" and subscription.secret
     assert set(CardWidget.objects.filter(board=board, provider="tracker").values_list(
         "external_id", flat=True)) == {"TRK-1", "TRK-2"}
     unfurled = member_api.post(f"/api/v1/boards/{board.pk}/unfurls/", {"url": LINK},
@@ -147,6 +163,22 @@ def test_tracker_from_install_request_to_revocation(tracker, team, admin, member
     assert tracker.state.issues["TRK-1"]["title"] == "Ship the registry now"
     assert "PATCH /api/issues/TRK-1" in tracker.state.requests
 
+    # Webhook delivery: an issue renamed in Tracker renames its card through the one webhook
+    # path; the edit above was delivered too (its echo changes nothing).
+    tracker.change_issue("TRK-2", title="Split the protocol in two")
+    deliveries = tracker.deliveries_take()
+    assert len(deliveries) == 2
+    assert all(urlsplit(d.url).path == f"/webhooks/tracker/{subscription.pk}" for d in deliveries)
+    for delivery in deliveries:
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = client.post(urlsplit(delivery.url).path, delivery.body,
+                                 content_type="application/json", headers=delivery.headers)
+        assert answer.status_code == 200, answer.content
+    assert CardWidget.objects.get(board=board, external_id="TRK-2").title == (
+        "Split the protocol in two")
+    assert CardWidget.objects.get(board=board, external_id="TRK-1").title == (
+        "Ship the registry now")
+
     # Uninstall for the team: the member's account is revoked, at Tracker too.
     refresh_token = account.refresh_token
     with django_capture_on_commit_callbacks(execute=True):
@@ -157,3 +189,19 @@ def test_tracker_from_install_request_to_revocation(tracker, team, admin, member
     assert remaining is None or not remaining.has_credentials
     assert tracker.state.revoked == [refresh_token]
     assert not ProviderRevocation.objects.filter(integration="tracker").exists()
+
+
+def test_a_forged_tracker_delivery_is_refused_and_changes_nothing(tracker, team, member, board,
+                                                                  client):
+    subscription = WebhookSubscription.objects.create(
+        team=team, integration="tracker", container_id="p-core", subscribed_by=member,
+        status=WebhookSubscription.Status.ACTIVE, secret="the-subscription-secret")
+    card = CardWidget.objects.create(board=board, provider="tracker", external_id="TRK-1",
+                                     url=f"{LINK}", title="Stored")
+    body = b'{"events": [{"issue": "TRK-1", "action": "deleted"}]}'
+    forged = client.post(f"/webhooks/tracker/{subscription.pk}", body,
+                         content_type="application/json",
+                         headers={"X-Tracker-Signature": "0" * 64})
+    assert forged.status_code == 401 and forged.json()["error"]["code"] == "bad_signature"
+    card.refresh_from_db()
+    assert card.sync_error == ""

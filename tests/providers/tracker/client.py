@@ -31,6 +31,8 @@ class TrackerClient(BaseClient):
     ISSUES = "api/issues"
     ISSUE = "api/issues/{issue}"
     ATTACHMENTS = "api/issues/{issue}/attachments"
+    WEBHOOKS = "api/webhooks"
+    WEBHOOK = "api/webhooks/{webhook}"
     TOKEN = "oauth/token"
     REVOKE = "oauth/revoke"
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from config.inputs import json_loads_bounded
+from integrations.errors import ApiNotFound, WebhookRefused
 from integrations.providers import (
     AttachmentUpload,
     AuditActionSpec,
@@ -30,6 +35,11 @@ from integrations.providers import (
     TicketSearch,
     TicketUpdate,
     TokenSet,
+    WebhookAnswer,
+    WebhookChanges,
+    WebhookReceiver,
+    WebhookSubscriptionInfo,
+    WebhookSubscriptions,
 )
 from tests.providers.tracker import client as tracker
 from tests.providers.tracker.client import TrackerClient
@@ -37,6 +47,9 @@ from tests.providers.tracker.conf import tracker_settings
 
 ISSUE_TYPES = [{"id": "issue", "name": "Issue", "fields": []}]  # Tracker asks for nothing more
 ISSUE_PATH = re.compile(r"^/issue/(?P<issue>[A-Z]+-[0-9]+)/?$")
+SIGNATURE_HEADER = "X-Tracker-Signature"  # hex HMAC-SHA256 of the body under the secret
+BAD_SIGNATURE = "The delivery's X-Tracker-Signature does not match its body."
+BAD_BODY = "The delivery's body is not JSON."
 
 MANIFEST = ProviderManifest(
     key="tracker",
@@ -44,7 +57,8 @@ MANIFEST = ProviderManifest(
     plans=frozenset({"business", "enterprise"}),
     auth_kind=AuthKind.OAUTH2,
     capabilities=frozenset({LinkParsing, TicketRead, Browsing, TicketSearch, TicketCreate,
-                            TicketUpdate, Revocation, LinkTarget, AttachmentUpload}),
+                            TicketUpdate, Revocation, LinkTarget, AttachmentUpload,
+                            WebhookSubscriptions, WebhookReceiver}),
     settings=tracker_settings,
     egress_hosts=lambda: [str(tracker_settings.TRACKER_URL)],
     # Its own audit action: the log accepts and labels it with no edit outside this package.
@@ -160,6 +174,39 @@ class TrackerProvider:
                 "filename": filename, "content_type": content_type,
                 "content_base64": base64.b64encode(content).decode()})
         return {"id": str(answer["id"]), "name": answer["filename"], "size": answer["size"]}
+
+    def webhook_subscribe(self, credentials: Credentials, *, container_id: str,
+                          target_url: str) -> dict[str, Any]:
+        """Tracker hands the secret back with the webhook (no handshake)."""
+        answer = TrackerClient(credentials.access_token).post(
+            TrackerClient.WEBHOOKS, json={"project": container_id, "target_url": target_url})
+        return {"id": str(answer["id"]), "secret": str(answer["secret"])}
+
+    def webhook_unsubscribe(self, credentials: Credentials, webhook_id: str) -> None:
+        try:
+            TrackerClient(credentials.access_token).delete(
+                TrackerClient.WEBHOOK.format(webhook=webhook_id))
+        except ApiNotFound:
+            pass
+
+    def webhook_receive(self, *, headers: Mapping[str, str], body: bytes,
+                        subscription: WebhookSubscriptionInfo,
+                        url_token: str = "") -> WebhookAnswer:
+        """A delivery signed with the subscription's secret: issues updated or deleted."""
+        signature = str(headers.get(SIGNATURE_HEADER) or "")
+        expected = (hmac.new(subscription.secret.encode(), body, hashlib.sha256).hexdigest()
+                    if subscription.secret else "")
+        if not expected or not hmac.compare_digest(expected.encode(), signature.encode()):
+            raise WebhookRefused(BAD_SIGNATURE, code="bad_signature", status=401)
+        try:
+            payload = json_loads_bounded(body or b"{}")
+        except ValueError:
+            raise WebhookRefused(BAD_BODY, code="invalid", status=400) from None
+        events = payload.get("events") if isinstance(payload, dict) else None
+        events = [e for e in events or [] if isinstance(e, dict) and e.get("issue")]
+        return WebhookChanges(
+            changed=tuple(str(e["issue"]) for e in events if e.get("action") == "updated"),
+            removed=tuple(str(e["issue"]) for e in events if e.get("action") == "deleted"))
 
 
 provider = TrackerProvider()

@@ -1,16 +1,24 @@
-"""Tracker's tiny HTTP simulator: OAuth 2.0 (authorization code with PKCE, refresh, revoke)
-and a JSON API of workspaces, projects, issues and their attachments, on a loopback port of
-its own.
+"""Tracker's tiny HTTP simulator: OAuth 2.0 (authorization code with PKCE, refresh, revoke),
+a JSON API of workspaces, projects, issues and their attachments, and signed webhooks, on a
+loopback port of its own.
 
 The consent page is skipped: /oauth/authorize redirects at once with a code for `consent_user`.
 Tests read what Conduit sent from `requests` (method and path, never a header), `revoked` and
 `attachments` (the files uploaded to each issue).
+
+Webhooks: `POST /api/webhooks {"project", "target_url"}` answers `{"id", "secret"}` (the secret
+comes with the answer, no handshake); a change to an issue of the project (through the API or
+`change_issue`, as a person would in Tracker) makes a delivery `{"events": [{"issue", "action"}]}`
+signed with `X-Tracker-Signature`, the hex HMAC-SHA256 of the body under the secret. Deliveries
+are kept in `deliveries` (target URL, body, headers); `deliver()` POSTs them over HTTP, or a test
+posts one itself to a Conduit that the simulator cannot reach (Django's test client).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import secrets
 import threading
@@ -19,9 +27,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import requests
+
 CLIENT_ID = "conduit-tracker-client"
 CLIENT_SECRET = "tracker-client-secret"  # noqa: S105 - a simulator's fixed test secret
 USERS = {"pat": {"id": "u-pat", "name": "Pat Tracker", "email": "pat@tracker.test"}}
+SIGNATURE_HEADER = "X-Tracker-Signature"
+
+
+def signature_of(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    url: str
+    body: bytes
+    headers: dict[str, str]
 
 
 def seed_issues() -> dict[str, dict[str, Any]]:
@@ -47,6 +69,18 @@ class TrackerState:
     consent_user: str = "pat"
     next_number: int = 4
     attachments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per issue
+    hooks: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> project, url, secret
+    deliveries: list[Delivery] = field(default_factory=list)
+    next_hook: int = 1
+
+    def notify(self, issue: dict[str, Any], action: str) -> None:
+        """Queue a signed delivery of the event to every hook on the issue's project."""
+        body = json.dumps({"events": [{"issue": issue["id"], "action": action}]}).encode()
+        for hook in self.hooks.values():
+            if hook["project"] == issue["project"]:
+                self.deliveries.append(Delivery(url=hook["target_url"], body=body, headers={
+                    "Content-Type": "application/json",
+                    SIGNATURE_HEADER: signature_of(hook["secret"], body)}))
 
 
 WORKSPACES = [{"id": "w-acme", "name": "Acme"}]
@@ -113,6 +147,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:  # noqa: N802
         self._route("PATCH")
 
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._route("DELETE")
+
     # -- OAuth 2.0 -----------------------------------------------------------------------------
     def _authorize(self, query: dict[str, str]) -> None:
         if query.get("client_id") != CLIENT_ID or query.get("code_challenge_method") != "S256":
@@ -174,6 +211,18 @@ class _Handler(BaseHTTPRequestHandler):
             following = start + len(page)
             return self._answer(200, {"issues": [self._issue(i) for i in page],
                                       "next": str(following) if following < len(issues) else None})
+        if path == ["webhooks"] and method == "POST":
+            body = json.loads(self._body() or b"{}")
+            hook_id = f"wh-{state.next_hook}"
+            state.next_hook += 1
+            state.hooks[hook_id] = {"project": str(body.get("project", "")),
+                                    "target_url": str(body.get("target_url", "")),
+                                    "secret": secrets.token_hex(32)}
+            return self._answer(201, {"id": hook_id, "secret": state.hooks[hook_id]["secret"]})
+        if len(path) == 2 and path[0] == "webhooks" and method == "DELETE":
+            if state.hooks.pop(path[1], None) is None:
+                return self._answer(404, {"error": "no such webhook"})
+            return self._answer(200, {})
         if path == ["issues"] and method == "POST":
             body = json.loads(self._body() or b"{}")
             number = state.next_number
@@ -202,6 +251,7 @@ class _Handler(BaseHTTPRequestHandler):
                 changes = json.loads(self._body() or b"{}")
                 issue.update({k: v for k, v in changes.items()
                               if k in ("title", "description", "state")})
+                state.notify(issue, "updated")
             return self._answer(200, self._issue(issue))
         return self._answer(404, {"error": "not found"})
 
@@ -239,6 +289,28 @@ class TrackerSimulator:
     def reset(self) -> None:
         with self._server.lock:
             self._server.state = TrackerState()
+
+    def change_issue(self, issue_id: str, **changes: Any) -> None:
+        """Change an issue as a person would in Tracker (title, description, state), or delete
+        it with `deleted=True`; its project's webhooks hear of it."""
+        with self._server.lock:
+            state = self._server.state
+            if changes.pop("deleted", False):
+                state.notify(state.issues.pop(issue_id), "deleted")
+                return
+            state.issues[issue_id].update(changes)
+            state.notify(state.issues[issue_id], "updated")
+
+    def deliveries_take(self) -> list[Delivery]:
+        """The queued deliveries, oldest first, removed from the queue."""
+        with self._server.lock:
+            taken, self._server.state.deliveries = self._server.state.deliveries, []
+        return taken
+
+    def deliver(self, timeout: float = 5.0) -> list[int]:
+        """POST the queued deliveries to their targets; the statuses they answered."""
+        return [requests.post(d.url, data=d.body, headers=d.headers, timeout=timeout).status_code
+                for d in self.deliveries_take()]
 
     def stop(self) -> None:
         self._server.shutdown()

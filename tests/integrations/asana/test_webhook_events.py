@@ -1,5 +1,5 @@
-"""The Asana delivery parser production uses (cards.webhooks.webhook_events_parse): which tasks
-a delivery asks Conduit to refetch, and which it reports deleted.
+"""The one Asana delivery parser (integrations.asana.webhooks.events_parse, behind the provider's
+webhook_receive): which tasks a delivery asks Conduit to refetch, and which it reports deleted.
 
 Asana's event shape: https://developers.asana.com/reference/events (`action` is one of changed,
 added, removed, deleted, undeleted; `resource` the object the event is about; `parent` where it
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from cards.webhooks import webhook_events_parse
+from integrations.asana.webhooks import events_parse as webhook_events_parse
 
 
 def event(action: str, gid: object = "1", resource_type: str = "task", **extra) -> dict:

@@ -65,7 +65,7 @@ register_converter(SubscriptionConverter, "webhook_subscription")
 register_converter(LegacyJiraHookConverter, "legacy_jira_hook")
 
 urlpatterns = [
-    # Deprecated, for one release: Jira Server webhooks registered before one webhook path
+    # Deprecated (kept while the REST contract names /webhooks/jira/{id}): Jira Server webhooks registered before one webhook path
     # post to /webhooks/jira/<connection id hex>.<secret>; the connection's subscription row
     # (integrations migration 0003) has the connection's id, so this is the same delivery.
     # Registering the webhook again (the Jira console) moves it to the path below.

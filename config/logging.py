@@ -186,6 +186,9 @@ def logging_config(*, log_format: str = "plain", level: str = "INFO") -> dict[st
             "oauthlib": {"level": "WARNING", "propagate": True},
             "requests_oauthlib": {"level": "WARNING", "propagate": True},
             "urllib3": {"level": "WARNING", "propagate": True},
+            # redis-py writes a DEBUG line on each new connection to a server without
+            # maintenance notifications (every Redis before 8.2): connection noise, not Conduit's.
+            "redis": {"level": "WARNING", "propagate": True},
             # One line per login is the audit event; axes' own lines stay for lockouts.
             "axes": {"level": "WARNING", "propagate": True},
             "django.security.DisallowedHost": {

@@ -2,6 +2,7 @@
 
     make bench                    # the full run (several minutes)
     make bench BENCH_MODE=small   # fewest repetitions: proves the bench works (CI)
+    make bench BENCH_ONLY=P1,P3   # only those measures
 
 Creates a PostgreSQL database of its own (conduit_bench_<pid>, dropped at the end), uses the
 Redis DB of BENCH_REDIS_URL (default db 14) with a queue of its own, starts the Asana sandbox
@@ -28,6 +29,19 @@ def _mode() -> str:
     if mode not in ("small", "full"):
         raise SystemExit(f"bench: BENCH_MODE is small or full, not {mode!r}")
     return mode
+
+
+MEASURES = ("P1", "P2", "P3", "P4", "P5")
+
+
+def _only() -> set[str]:
+    """The measures BENCH_ONLY names (comma-separated, e.g. P1,P3); all of them by default."""
+    names = {part.strip().upper() for part in os.environ.get("BENCH_ONLY", "").split(",")}
+    names.discard("")
+    unknown = names - set(MEASURES)
+    if unknown:
+        raise SystemExit(f"bench: BENCH_ONLY names {sorted(unknown)}, not among {MEASURES}")
+    return names or set(MEASURES)
 
 
 def _environment(work_dir: Path) -> None:
@@ -61,6 +75,7 @@ def _database(action: str) -> None:
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     mode = _mode()
+    only = _only()
     work_dir = Path(tempfile.mkdtemp(prefix="conduit-bench-"))
     _environment(work_dir)
     import django
@@ -93,19 +108,24 @@ def main() -> int:
             for name, value in overrides.items():
                 setattr(settings, name, value)  # for this process, already configured
             world = make_world(sandbox)
-            for scenario in (scenarios.p1_unfurl, scenarios.p1_update,
-                             scenarios.p2_cards_list, scenarios.p3_import):
-                results.add(scenario(world, sandbox, sizes))
-            workers = 4
-            with processes.celery_worker(work_dir=work_dir, queue=settings.CELERY_TASK_DEFAULT_QUEUE,
-                                         concurrency=workers):
-                p4 = scenarios.p4_refresh_sweep(world, sandbox, sizes, workers=workers)
-            for measure in p4:
-                results.add(measure)
-            with processes.gunicorn(work_dir=work_dir) as base_url:
-                results.add(scenarios.p5_api_throughput(world, sizes, base_url=base_url))
-        plot = p4_plot(p4, results.path.with_suffix(".p4.png"))
-        print(f"P4 plot: {plot.relative_to(ROOT)}")
+            for measure, scenario in (("P1", scenarios.p1_unfurl), ("P1", scenarios.p1_update),
+                                      ("P2", scenarios.p2_cards_list), ("P3", scenarios.p3_import)):
+                if measure in only:
+                    results.add(scenario(world, sandbox, sizes))
+            p4 = []
+            if "P4" in only:
+                workers = 4
+                with processes.celery_worker(work_dir=work_dir, concurrency=workers,
+                                             queue=settings.CELERY_TASK_DEFAULT_QUEUE):
+                    p4 = scenarios.p4_refresh_sweep(world, sandbox, sizes, workers=workers)
+                for measure in p4:
+                    results.add(measure)
+            if "P5" in only:
+                with processes.gunicorn(work_dir=work_dir) as base_url:
+                    results.add(scenarios.p5_api_throughput(world, sizes, base_url=base_url))
+        if p4:
+            plot = p4_plot(p4, results.path.with_suffix(".p4.png"))
+            print(f"P4 plot: {plot.relative_to(ROOT)}")
         print(f"bench ({mode}) done in {time.monotonic() - started:.0f} s; "
               f"results {results.path.relative_to(ROOT)}")
         shutil.rmtree(work_dir, ignore_errors=True)

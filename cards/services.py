@@ -33,11 +33,13 @@ from integrations.providers import (
     NewTicket,
     Page,
     Ticket,
+    TicketBatchRead,
     TicketChanges,
     TicketCreate,
     TicketRead,
     TicketUpdate,
     parse_any_link,
+    supports,
 )
 
 STORED_FIELDS = ("url", "title", "description", "assignee_name", "assignee_email", "status",
@@ -154,10 +156,9 @@ def _fetch_directly(*, provider: Any, account: Any, integration: str,
     A provider with a batch read (Jira: `key in (...)`) answers in one call per chunk; others
     are asked one ticket at a time, at most CARDS_IMPORT_MAX_WITHOUT_CONTAINER of them.
     """
-    fetch_many = getattr(provider, "fetch_tickets", None)
-    if fetch_many is not None:
+    if supports(provider, TicketBatchRead):
         tickets = provider_call(account=account, integration=integration,
-                                call=lambda credentials: fetch_many(credentials, wanted))
+                                call=lambda credentials: provider.fetch_tickets(credentials, wanted))
         return {ticket.external_id: ticket for ticket in tickets
                 if ticket.external_id in set(wanted)}
     found: dict[str, Ticket] = {}

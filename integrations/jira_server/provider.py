@@ -37,6 +37,7 @@ from integrations.providers import (
     SandboxSpec,
     TeamRef,
     Ticket,
+    TicketBatchRead,
     TicketChanges,
     TicketCreate,
     TicketRead,
@@ -85,8 +86,8 @@ MANIFEST = ProviderManifest(
     # No Revocation: Jira Server has no revocation endpoint for OAuth 1.0a consumers (users
     # revoke in Profile > Tools > View OAuth Access Tokens); deleting the tokens is all there is.
     capabilities=frozenset({
-        LinkParsing, TicketRead, Browsing, TicketSearch, TicketCreate, TicketUpdate,
-        Attachments, AttachmentUpload, WebhookSubscriptions, LinkTarget,
+        LinkParsing, TicketRead, TicketBatchRead, Browsing, TicketSearch, TicketCreate,
+        TicketUpdate, Attachments, AttachmentUpload, WebhookSubscriptions, LinkTarget,
     }),
     settings=jira_server_settings,
     # No fixed host: each team's server is allowed through its connection's egress_hosts.

@@ -22,7 +22,7 @@ from cards.conf import cards_settings
 from cards.models import TITLE_MAX_LENGTH, URL_MAX_LENGTH, Board, CardWidget, LinkPreview
 from cards.provider_calls import (
     account_for,
-    integration_ensure_installed,
+    installed_account_for,
     provider_call,
     provider_for,
 )
@@ -194,10 +194,8 @@ def cards_import(
     if not container_id and len(wanted) > limit_single:
         raise errors.InvalidImport(errors.CONTAINER_NEEDED.format(limit=limit_single))
     provider = provider_for(integration, TicketRead, "importing tasks")
-    integration_ensure_installed(
-        team=board.team, integration=integration, acting_user=acting_user, source_ip=source_ip
-    )
-    account = account_for(user=acting_user, team=board.team, integration=integration)
+    account = installed_account_for(user=acting_user, team=board.team, integration=integration,
+                                    source_ip=source_ip)
     if container_id:
         found = _list_wanted(provider=provider, account=account, integration=integration,
                              container_id=container_id, wanted=wanted)
@@ -248,10 +246,8 @@ def _linked_ticket(
         connection = provider.connection_for(board.team)
         if connection is None or connection.site != reference.site:
             raise errors.UnknownLink(errors.UNKNOWN_LINK)
-    integration_ensure_installed(
-        team=board.team, integration=integration, acting_user=acting_user, source_ip=source_ip
-    )
-    account = account_for(user=acting_user, team=board.team, integration=integration)
+    account = installed_account_for(user=acting_user, team=board.team, integration=integration,
+                                    source_ip=source_ip)
     ticket = provider_call(
         account=account, integration=integration,
         call=lambda credentials: provider.fetch_ticket_summary(
@@ -302,10 +298,8 @@ def card_create(
 ) -> CardWidget:
     """Create a task in the chosen container (project) with the user's token, then its card."""
     provider = provider_for(integration, TicketCreate, "creating tasks")
-    integration_ensure_installed(
-        team=board.team, integration=integration, acting_user=acting_user, source_ip=source_ip
-    )
-    account = account_for(user=acting_user, team=board.team, integration=integration)
+    account = installed_account_for(user=acting_user, team=board.team, integration=integration,
+                                    source_ip=source_ip)
     new = NewTicket(container_id=container_id, title=title, description=description,
                     extra=extra or {})
     submitted = {"container": container_id, "title": title, "description": description}
@@ -361,14 +355,19 @@ def card_update(
         error.detail = {**error.detail, "submitted": submitted}
         raise
     with card_lock(card_id=card.pk):
-        current = card_for_update(card_id=card.pk)
-        if current is None:
-            raise errors.CardNotFound(errors.CARD_NOT_FOUND.format(card=card.pk))
-        if if_match is not None and not _if_match_passes(if_match, card_etag(current)):
-            raise errors.CardChanged(errors.CARD_CHANGED, detail={
-                "current": {**card_values(current), "etag": card_etag(current)},
-                "submitted": submitted,
-            })
+        current = card
+        if if_match is not None:
+            # The version is compared with the card as stored now, under the lock; without
+            # If-Match nothing of the stored card is read: the tool's answer replaces every
+            # stored field, and the UPDATE below finds a card deleted meanwhile.
+            current = card_for_update(card_id=card.pk)
+            if current is None:
+                raise errors.CardNotFound(errors.CARD_NOT_FOUND.format(card=card.pk))
+            if not _if_match_passes(if_match, card_etag(current)):
+                raise errors.CardChanged(errors.CARD_CHANGED, detail={
+                    "current": {**card_values(current), "etag": card_etag(current)},
+                    "submitted": submitted,
+                })
         try:
             ticket = provider_call(
                 account=account, integration=integration,
@@ -379,12 +378,25 @@ def card_update(
             )
         except errors.ProviderRefused as error:
             current.sync_error = error.message
-            current.save(update_fields=["sync_error"])
+            CardWidget.objects.filter(pk=current.pk).update(sync_error=current.sync_error)
             raise
         except ApplicationError as error:
             error.detail = {**error.detail, "submitted": submitted}
             raise
-        return _card_refresh(card=current, ticket=ticket)
+        if not _card_answer_store(card=current, ticket=ticket):
+            # Deleted while the tool was being written: the task has the change, the card is
+            # gone, as if the deletion had come right after the edit.
+            raise errors.CardNotFound(errors.CARD_NOT_FOUND.format(card=card.pk))
+        return current
+
+
+def _card_answer_store(*, card: CardWidget, ticket: Ticket) -> bool:
+    """The tool's answer on the card, in one UPDATE of the stored fields; False when the card
+    is no longer stored."""
+    values = {**_stored_values(ticket), "synced_at": timezone.now(), "sync_error": ""}
+    for name, value in values.items():
+        setattr(card, name, value)
+    return CardWidget.objects.filter(pk=card.pk).update(**values) == 1
 
 
 def _card_refresh(*, card: CardWidget, ticket: Ticket) -> CardWidget:

@@ -95,11 +95,21 @@ def _cards_store(*, board: Board, integration: str, tickets: list[Ticket],
         unique_fields=["board", "provider", "external_id"],
         update_fields=[*STORED_FIELDS, "synced_at", "sync_error"],
     )
-    order = {ticket.external_id: index for index, ticket in enumerate(tickets)}
-    cards = list(
-        CardWidget.objects.filter(board=board, provider=integration, external_id__in=list(order))
-    )
-    return sorted(cards, key=lambda card: order[card.external_id])
+    if any(row.pk is None for row in rows):
+        # A database that does not return the ids of upserted rows: read the cards back.
+        order = {ticket.external_id: index for index, ticket in enumerate(tickets)}
+        cards = CardWidget.objects.filter(board=board, provider=integration,
+                                          external_id__in=list(order))
+        return sorted(cards, key=lambda card: order[card.external_id])
+    # The upsert wrote every stored field and returned each row's id (PostgreSQL, SQLite 3.35+);
+    # of a card that existed before, it kept when and by whom it was first imported: those two
+    # columns are read back, in half the time of reading the cards again (bench P3).
+    kept = {pk: (created_at, created_by_id) for pk, created_at, created_by_id in
+            CardWidget.objects.filter(pk__in=[row.pk for row in rows])
+            .values_list("pk", "created_at", "created_by_id")}
+    for row in rows:
+        row.created_at, row.created_by_id = kept[row.pk]
+    return rows
 
 
 def _after_import(*, board: Board, integration: str, container_id: str,

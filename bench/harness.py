@@ -7,8 +7,13 @@ and the report gives the median ratio with the min and max over the pairs.
 
 from __future__ import annotations
 
+import cProfile
+import io
 import json
+import os
 import platform
+import pstats
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -49,12 +54,31 @@ class Measure:
         }
 
 
+def _profiled(name: str, conduit: Callable[[], Any], runs: int) -> None:
+    """With BENCH_PROFILE=1: `runs` more runs of Conduit's side under cProfile, outside the
+    measured pairs; the stats go to bench/results/profile-<name>.prof and the headline (the
+    functions of most cumulative time) is printed."""
+    profiler = cProfile.Profile()
+    for _ in range(runs):
+        profiler.runcall(conduit)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"profile-{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.prof"
+    profiler.dump_stats(path)
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative")
+    stats.print_stats(25)
+    print(f"profile of {name} ({runs} runs), {path.name}:\n{out.getvalue()}", flush=True)
+
+
 def interleave(conduit: Callable[[], Any], baseline: Callable[[], Any], *, pairs: int,
-               warmup: int = 1) -> tuple[list[float], list[float]]:
-    """Wall-clock seconds of `pairs` alternated runs of each, after `warmup` unmeasured pairs."""
+               warmup: int = 1, name: str = "") -> tuple[list[float], list[float]]:
+    """Wall-clock seconds of `pairs` alternated runs of each, after `warmup` unmeasured pairs
+    (and, with BENCH_PROFILE=1, the profile of Conduit's side over as many runs as pairs)."""
     for _ in range(warmup):
         conduit()
         baseline()
+    if name and os.environ.get("BENCH_PROFILE", "").lower() in ("1", "true", "yes"):
+        _profiled(name, conduit, runs=pairs)
     conduit_times: list[float] = []
     baseline_times: list[float] = []
     for index in range(pairs):
@@ -88,6 +112,10 @@ def report_line(measure: Measure) -> str:
         f"{calls}{queries}"
     )
     notes = measure.notes
+    if "list_calls" in notes:
+        exact = "exactly" if notes["list_calls"] == notes["ideal_list_calls"] else "NOT"
+        line += (f"\n{'':<34} list calls {notes['list_calls']}: {exact} "
+                 f"ceil({notes['tasks']} / page size) = {notes['ideal_list_calls']}")
     if "grants_per_account" in notes:
         line += (
             f"\n{'':<34} {notes['conduit_per_second']:.0f} refreshes/s against "

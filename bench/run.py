@@ -2,7 +2,7 @@
 
     make bench                    # the full run (several minutes)
     make bench BENCH_MODE=small   # fewest repetitions: proves the bench works (CI)
-    BENCH_ONLY=P2,P5 make bench   # only these measures (P1 to P5; all when unset)
+    make bench BENCH_ONLY=P1,P3   # only these measures (P1 to P5; all when unset)
 
 Creates a PostgreSQL database of its own (conduit_bench_<pid>, dropped at the end), uses the
 Redis DB of BENCH_REDIS_URL (default db 14) with a queue of its own, starts the Asana sandbox

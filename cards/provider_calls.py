@@ -1,6 +1,6 @@
 """How cards reach a tool: installation gate, the user's own account, and typed failures.
 
-Everything here goes through the Provider protocol and `tokens` (account_get, account_call);
+Everything here goes through the Provider protocol and `tokens` (account_for_call, account_call);
 provider `ApiError`s become `cards.errors.ProviderRefused` subclasses with the tool's status.
 """
 
@@ -56,10 +56,31 @@ def integration_ensure_installed(
 
 def account_for(*, user: AbstractBaseUser, team: Team, integration: str) -> Any:
     """The user's own connected account, or NeedsConnection (409, detail.connect_url)."""
-    from tokens.models import ConnectedAccount
-    from tokens.selectors import account_get
+    from tokens.selectors import account_for_call
 
-    account = account_get(user=user, team=team, integration=integration)
+    return _usable(account_for_call(user=user, team=team, integration=integration), integration)
+
+
+def installed_account_for(
+    *, user: AbstractBaseUser, team: Team, integration: str, source_ip: str | None = None
+) -> Any:
+    """integration_ensure_installed, then account_for, in one query when the team has the
+    integration and the user an account (the case of every call but the first): installs it
+    (team admin) or raises InstallRequested (member) when the team lacks it, NeedsConnection
+    when the user has no usable account."""
+    from tokens.selectors import account_for_call
+
+    account = account_for_call(user=user, team=team, integration=integration)
+    if account is None or not account.team_installed:
+        integration_ensure_installed(
+            team=team, integration=integration, acting_user=user, source_ip=source_ip
+        )
+    return _usable(account, integration)
+
+
+def _usable(account: Any, integration: str) -> Any:
+    from tokens.models import ConnectedAccount
+
     if account is None or not (
         account.status == ConnectedAccount.Status.ACTIVE and account.has_credentials
     ):

@@ -27,27 +27,27 @@ DOWNLOAD_MAX_BYTES = 50 * 1024 * 1024
 DOWNLOAD_TOO_LARGE = "Asana attachment is larger than {limit} MB"
 DOWNLOAD_NOT_HOSTED = "This attachment is a link to another service and cannot be downloaded"
 
-# What the unified ticket reads (integrations/asana/mapping.py); custom fields: names, type and
-# the enum value only, so no other custom field's value is ever fetched.
-TASK_FIELDS = ",".join(
+# What a card stores (the unified ticket's stored fields, integrations/asana/mapping.py): read for
+# unfurls, imports, link imports and the answers of writes. Custom fields: names, type and the
+# enum value only, so no other custom field's value is ever fetched.
+STORED_TASK_FIELDS = ",".join(
     (
         "name",
         "notes",
         "completed",
         "permalink_url",
-        "modified_at",
-        "due_on",
         "assignee.name",
         "assignee.email",
         "memberships.project.name",
         "memberships.section.name",
-        "projects.name",
-        "tags.name",
-        "workspace.name",
         "custom_fields.name",
         "custom_fields.resource_subtype",
         "custom_fields.enum_value.name",
     )
+)
+# The stored fields plus the live-only details a card's detail view shows.
+TASK_FIELDS = ",".join(
+    (STORED_TASK_FIELDS, "modified_at", "due_on", "projects.name", "tags.name", "workspace.name")
 )
 ATTACHMENT_FIELDS = "name,host,resource_subtype,download_url,view_url,permanent_url,size"
 

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from integrations.asana import links, oauth, webhooks
-from integrations.asana.client import PAGE_LIMIT, AsanaClient
+from integrations.asana.client import PAGE_LIMIT, STORED_TASK_FIELDS, AsanaClient
 from integrations.asana.conf import asana_settings
 from integrations.asana.consent import CONSENT
 from integrations.asana.mapping import attachment_summary, ticket_from_task
@@ -136,8 +136,10 @@ class AsanaProvider:
         return ticket_from_task(task, attachments=attachments)
 
     def fetch_ticket_summary(self, credentials: Credentials, external_id: str) -> Ticket:
-        """The task alone (getTask): one call, without its attachments."""
-        return ticket_from_task(self.client(credentials).task(external_id))
+        """The task's stored fields alone (getTask): one call, no details, no attachments."""
+        return ticket_from_task(
+            self.client(credentials).task(external_id, opt_fields=STORED_TASK_FIELDS)
+        )
 
     def list_tickets(
         self,
@@ -152,7 +154,8 @@ class AsanaProvider:
         client = self.client(credentials)
         if query.strip():
             return Page(items=self._search_project(client, container_id, query.strip(), limit))
-        body = client.project_tasks(container_id, limit=limit, offset=cursor)
+        body = client.project_tasks(container_id, limit=limit, offset=cursor,
+                                    opt_fields=STORED_TASK_FIELDS)
         items = [ticket_from_task(task, project_gid=container_id) for task in body["data"]]
         return Page(items=items, next_cursor=(body.get("next_page") or {}).get("offset"))
 
@@ -195,7 +198,7 @@ class AsanaProvider:
         else:
             data["projects"] = [new.container_id]
         data.update({key: new.extra[key] for key in NEW_TICKET_EXTRAS if key in new.extra})
-        task = self.client(credentials).create_task(data)
+        task = self.client(credentials).create_task(data, opt_fields=STORED_TASK_FIELDS)
         return ticket_from_task(task, project_gid=new.container_id)
 
     def update_ticket(
@@ -205,7 +208,8 @@ class AsanaProvider:
         names = {"title": "name", "description": "notes", "completed": "completed"}
         data = {names[field]: value for field, value in changes.as_dict().items()}
         client = self.client(credentials)
-        task = client.update_task(external_id, data) if data else client.task(external_id)
+        task = (client.update_task(external_id, data, opt_fields=STORED_TASK_FIELDS) if data
+                else client.task(external_id, opt_fields=STORED_TASK_FIELDS))
         return ticket_from_task(task)
 
     # -- import picker -------------------------------------------------------------------------

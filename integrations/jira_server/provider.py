@@ -39,6 +39,7 @@ from integrations.providers import (
     SandboxSpec,
     TeamRef,
     Ticket,
+    TicketBatchRead,
     TicketChanges,
     TicketCreate,
     TicketRead,
@@ -110,8 +111,8 @@ MANIFEST = ProviderManifest(
     # member's token, but Jira lets only its administrators register webhooks, so the console
     # registers one per server (services.webhook_register, server_webhook_register below).
     capabilities=frozenset({
-        LinkParsing, TicketRead, Browsing, TicketSearch, TicketCreate, TicketUpdate,
-        Attachments, AttachmentUpload, WebhookReceiver, LinkTarget,
+        LinkParsing, TicketRead, TicketBatchRead, Browsing, TicketSearch, TicketCreate,
+        TicketUpdate, Attachments, AttachmentUpload, WebhookReceiver, LinkTarget,
     }),
     settings=jira_server_settings,
     # No fixed host: each team's server is allowed through its connection's egress_hosts.

@@ -96,6 +96,17 @@ class TicketRead(Protocol):
 
 
 @runtime_checkable
+class TicketBatchRead(Protocol):
+    """Reading many tickets by id in few calls (Jira: `key in (...)`), for the tickets an import's
+    listing pages did not show."""
+
+    def fetch_tickets(self, credentials: Credentials, external_ids: list[str]) -> list[Ticket]:
+        """The tickets among `external_ids` that exist and the user may see; the others are
+        simply absent (no error)."""
+        ...
+
+
+@runtime_checkable
 class Browsing(Protocol):
     """The import picker's levels above tickets: workspaces, then containers (projects)."""
 
@@ -208,6 +219,6 @@ Capability = type
 """A capability is one of the protocol classes above (`supports(provider, TicketRead)`)."""
 
 ALL_CAPABILITIES: tuple[type, ...] = (
-    LinkParsing, TicketRead, Browsing, TicketSearch, TicketCreate, TicketUpdate, Attachments,
+    LinkParsing, TicketRead, TicketBatchRead, Browsing, TicketSearch, TicketCreate, TicketUpdate, Attachments,
     AttachmentUpload, WebhookSubscriptions, WebhookReceiver, Revocation, LinkTarget,
 )

@@ -4,6 +4,7 @@ and the board's card list, whose query count does not grow with the number of ca
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -66,6 +67,28 @@ def test_importing_again_refreshes_the_cards_instead_of_duplicating_them(
     assert CardWidget.objects.filter(board=board).count() == 2
     assert CardWidget.objects.get(board=board, external_id=BACKLOG_TASK_FIRST).title == \
         "Backlog item 001"
+
+
+def test_the_answer_of_a_re_import_shows_the_cards_as_stored(sandbox, board, member,
+                                                             member_account):
+    # The upsert returns only the ids: an existing card's answer keeps its first import's
+    # created_at, exactly as the cards list shows it afterwards.
+    first = make_card(board, BACKLOG_TASK_FIRST, title="Old title")
+    CardWidget.objects.filter(pk=first.pk).update(created_at=first.created_at - timedelta(days=3))
+    response = api_client(member).post(
+        f"/api/v1/boards/{board.pk}/cards/",
+        {"integration": "asana", "external_ids": _backlog_ids(2), "container": BACKLOG_PROJECT},
+        format="json",
+    )
+    assert response.status_code == 201, response.content[:300]
+    listed = api_client(member).get(f"/api/v1/boards/{board.pk}/cards/").json()
+    rows = listed["data"] if isinstance(listed, dict) and "data" in listed else listed
+    stored = {card["id"]: card for card in rows}
+    answered = response.json()["cards"]
+    assert [card["external_id"] for card in answered] == _backlog_ids(2)
+    assert answered[0]["id"] == first.pk
+    for card in answered:
+        assert card == stored[card["id"]]
 
 
 def test_ids_missing_from_the_project_are_reported(sandbox, board, member, member_account):

@@ -103,3 +103,18 @@ def test_an_empty_change_is_refused_before_asana_is_called(sandbox, member, memb
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "nothing_to_change"
     assert sandbox.requests(TASK_PATH) == []
+
+
+def test_a_card_deleted_while_its_change_is_written_answers_not_found(sandbox, member,
+                                                                     member_account, card):
+    # The API loaded the card before this deletion; without If-Match the edit does not read the
+    # card again, writes the tool, and its one UPDATE finds no card: 404, as if the deletion had
+    # come right after the edit, and nothing is stored again.
+    from cards import errors, services
+
+    CardWidget.objects.filter(pk=card.pk).delete()
+    with pytest.raises(errors.CardNotFound):
+        services.card_update(card=card, acting_user=member, title=SUBMITTED["title"])
+    assert [entry["method"] for entry in sandbox.requests(TASK_PATH)] == ["PUT"]
+    assert sandbox.control("task", gid=WEBSITE_TASK_FIRST)["data"]["name"] == SUBMITTED["title"]
+    assert not CardWidget.objects.filter(pk=card.pk).exists()

@@ -22,6 +22,7 @@ from integrations.providers import (
     LinkParsing,
     LinkTarget,
     Revocation,
+    TicketBatchRead,
     TicketRead,
     UnknownProvider,
     all_providers,
@@ -117,6 +118,8 @@ def test_callers_ask_supports_for_what_each_provider_declares():
     assert supports(asana, Revocation) and not supports(jira, Revocation)
     assert supports(jira, LinkTarget) and supports(jira, AttachmentUpload)
     assert not supports(asana, LinkTarget)
+    # Jira reads many issues by key in one search; Asana has no batch read of tasks by gid.
+    assert supports(jira, TicketBatchRead) and not supports(asana, TicketBatchRead)
     assert supports("asana", Attachments) and not supports("no-such-provider", TicketRead)
     for provider in (asana, jira):
         for capability in provider.manifest.capabilities:

@@ -82,8 +82,7 @@ def test_the_answer_of_a_re_import_shows_the_cards_as_stored(sandbox, board, mem
     )
     assert response.status_code == 201, response.content[:300]
     listed = api_client(member).get(f"/api/v1/boards/{board.pk}/cards/").json()
-    rows = listed["data"] if isinstance(listed, dict) and "data" in listed else listed
-    stored = {card["id"]: card for card in rows}
+    stored = {card["id"]: card for card in listed["cards"]}
     answered = response.json()["cards"]
     assert [card["external_id"] for card in answered] == _backlog_ids(2)
     assert answered[0]["id"] == first.pk

@@ -10,7 +10,7 @@ TARGETS = (1_000, 10_000, 100_000)
 
 
 def p4_plot(measures: list[Measure], path: Path) -> Path:
-    """Draw Conduit, the bare baseline and the beat's fixed pace against the 10-min window.
+    """Draw Conduit and the bare baseline against the 10-minute window and the hour.
 
     Points beyond the largest measured size are extrapolated at the best measured rate
     (linear: the sweep is a queue drained at a steady rate), drawn dashed and labelled so.
@@ -24,7 +24,6 @@ def p4_plot(measures: list[Measure], path: Path) -> Path:
     largest = measured[-1].notes["accounts"]
     conduit_rate = max(m.notes["conduit_per_second"] for m in measured)
     baseline_rate = max(m.notes["baseline_per_second"] for m in measured)
-    beat_per_second = measured[-1].notes["beat_batch_size"] / 60
     sizes = sorted({*TARGETS, *(m.notes["accounts"] for m in measured)})
     extrapolated = [n for n in sizes if n > largest]
 
@@ -40,8 +39,6 @@ def p4_plot(measures: list[Measure], path: Path) -> Path:
                   label=f"Conduit, extrapolated at {conduit_rate:.0f}/s")
         axes.plot(edge, [n / baseline_rate for n in edge], "--", color="tab:blue",
                   label=f"bare, extrapolated at {baseline_rate:.0f}/s")
-    axes.plot(sizes, [n / beat_per_second for n in sizes], ":", color="gray",
-              label=f"beat pace today ({measured[-1].notes['beat_batch_size']} a minute)")
     axes.axhline(600, color="black", linewidth=0.8)
     axes.text(sizes[0], 650, "10-minute refresh window", fontsize=8)
     axes.axhline(3600, color="black", linewidth=0.8, linestyle="-.")

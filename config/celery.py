@@ -2,6 +2,8 @@
 
 The worker and beat log through Django's LOGGING (JSON lines in production, redacted), not
 Celery's own formatter: `setup_logging` being connected tells Celery to leave logging alone.
+The command's `--loglevel` still counts when it asks for more than LOG_LEVEL (the Procfile's
+`--loglevel INFO`), so the worker's "Connected" and "ready." lines are always logged.
 """
 
 import os
@@ -25,11 +27,22 @@ app.conf.beat_schedule = {**TOKENS_BEAT_SCHEDULE}
 
 
 @signals.setup_logging.connect
-def use_django_logging(**_: object) -> None:
-    """Django's LOGGING, applied again in case something reconfigured logging before."""
+def use_django_logging(loglevel: int | str | None = None, **_: object) -> None:
+    """Django's LOGGING, applied again in case something reconfigured logging before, at the
+    more verbose of LOG_LEVEL and the command's `--loglevel`.
+
+    Without the second, LOG_LEVEL=WARNING silenced the INFO lines a starting worker reports
+    ("Connected to ...", "... ready."), and whatever waits for them waited for ever.
+    """
+    import logging
+
     import django
 
     django.setup()
     from config.logging import configure
 
     configure(settings.LOGGING)
+    requested = logging.getLevelName(loglevel) if isinstance(loglevel, str) else loglevel
+    root = logging.getLogger()
+    if isinstance(requested, int) and requested < root.level:
+        root.setLevel(requested)

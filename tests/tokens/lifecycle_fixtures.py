@@ -198,11 +198,13 @@ def celery_client(name: str) -> Celery:
 
 
 def start_worker(*, asana_sandbox: SandboxControl, queue: str, log_path: Path, pool: str = "threads",
-                 concurrency: int = 8, visibility_timeout: int = WORKER_VISIBILITY_TIMEOUT
+                 concurrency: int = 8, visibility_timeout: int = WORKER_VISIBILITY_TIMEOUT,
+                 environment: dict[str, str] | None = None, start_timeout: float = 60,
                  ) -> subprocess.Popen:
-    """A `celery worker` subprocess on the test database, consuming `queue`; returns when it is
-    ready. Its visibility timeout is short so that a killed worker's task comes back within
-    seconds; it is still above the longest task the tests run."""
+    """A `celery worker` subprocess on the test database, consuming `queue`; returns when it
+    logs "ready." (within `start_timeout` seconds). Its visibility timeout is short so that a
+    killed worker's task comes back within seconds; it is still above the longest task the
+    tests run. `environment` adds to (or overrides) the worker's environment."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -213,6 +215,7 @@ def start_worker(*, asana_sandbox: SandboxControl, queue: str, log_path: Path, p
         "ASANA_OAUTH_URL": asana_sandbox.url("/-/"),
         "ASANA_API_URL": asana_sandbox.url("/api/1.0"),
         "PYTHONUNBUFFERED": "1",
+        **(environment or {}),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "config", "--result-backend", broker_url(),
@@ -223,7 +226,7 @@ def start_worker(*, asana_sandbox: SandboxControl, queue: str, log_path: Path, p
     with log_path.open("a") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,  # noqa: S603
                                    stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + start_timeout
     while "ready." not in log_path.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()

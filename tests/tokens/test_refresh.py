@@ -196,9 +196,14 @@ def test_refresh_of_a_chunk_is_one_update_of_the_changed_columns(
     account, _ = make_connected_account(asana, user=asana_team.member, team=asana_team.team)
     ConnectedAccount.objects.filter(pk=account.pk).update(
         expires_at=timezone.now() + timedelta(seconds=60))
-    # the account, then two locked transactions: the attempt record, the refresh's one UPDATE
-    with django_assert_max_num_queries(9) as queries:
+    # two locked transactions (each a SAVEPOINT and its RELEASE here, inside the test's
+    # transaction): the attempt record, then the refresh's one UPDATE; no read before the
+    # first lock and no join (the sweep needs neither the team nor the user)
+    with django_assert_max_num_queries(8) as queries:
         assert tasks.refresh_accounts.delay([str(account.pk)]).get() == {"refreshed": 1}
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(selects) == 2
+    assert all("FOR UPDATE" in sql and "JOIN" not in sql for sql in selects)
     updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
     assert len(updates) == 2
     assert '"provider_account_name"' not in updates[-1]  # not a full-row UPDATE

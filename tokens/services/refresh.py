@@ -83,33 +83,43 @@ def account_refresh(
     return refreshed
 
 
-def _lock(account: ConnectedAccount) -> ConnectedAccount | None:
-    return (
-        ConnectedAccount.objects.select_for_update(of=("self",))
-        .select_related("team", "user").filter(pk=account.pk).first()
-    )
+class _AccountGone(Exception):
+    """The sweep's account was deleted, disconnected or holds no refresh token: nothing to do."""
+
+
+def _lock(account: ConnectedAccount, *, related: bool = True) -> ConnectedAccount | None:
+    rows = ConnectedAccount.objects.select_for_update(of=("self",))
+    if related:  # the caller goes on to use the credentials (team, user); the sweep does not
+        rows = rows.select_related("team", "user")
+    return rows.filter(pk=account.pk).first()
 
 
 def _refresh(
-    *, account: ConnectedAccount, force: bool, within_seconds: float | None
+    *, account: ConnectedAccount, force: bool, within_seconds: float | None,
+    sweep: bool = False,
 ) -> tuple[ConnectedAccount, bool]:
     """account_refresh, also saying whether this call obtained the new token."""
     try:
-        return _refresh_locked(account=account, force=force, within_seconds=within_seconds)
+        return _refresh_locked(account=account, force=force, within_seconds=within_seconds,
+                               sweep=sweep)
     except OperationalError as error:
         # SQLite's "database is locked" after the busy timeout: try again later, not a 500.
         raise errors.TokenStoreBusy(errors.TOKEN_STORE_BUSY) from error
 
 
 def _refresh_locked(
-    *, account: ConnectedAccount, force: bool, within_seconds: float | None
+    *, account: ConnectedAccount, force: bool, within_seconds: float | None, sweep: bool = False
 ) -> tuple[ConnectedAccount, bool]:
+    """`sweep`: `account` is only a primary key; the token seen under the first lock is the
+    one to replace, and an unusable account raises _AccountGone instead of being marked."""
     # Named like the secret it holds, so error reporters scrub it from frame variables.
     access_token = account.access_token
     margin = token_settings.TOKEN_REFRESH_MARGIN_SECONDS if within_seconds is None else within_seconds
 
     def refresh_due(locked: ConnectedAccount | None) -> bool:
         if locked is None or locked.status != Status.ACTIVE or not locked.has_credentials:
+            if sweep:
+                raise _AccountGone
             raise _needs_reconnect(locked or account)
         if locked.access_token != access_token:
             return False  # another caller refreshed it
@@ -118,7 +128,11 @@ def _refresh_locked(
     # 1. Record the attempt, committed before the call: a process killed during the call rolls
     # back the transaction below, and the next refresh still learns that an answer was lost.
     with transaction.atomic():
-        locked = _lock(account)
+        locked = _lock(account, related=not sweep)
+        if sweep:
+            if locked is None or not locked.refresh_token:
+                raise _AccountGone
+            access_token = locked.access_token
         if not refresh_due(locked):
             return locked, False
         answer_lost = locked.refresh_attempt_started_at is not None
@@ -129,7 +143,7 @@ def _refresh_locked(
     # 2. The call, under the lock again, so that concurrent callers wait for its result.
     failure: Exception | None = None
     with transaction.atomic():
-        locked = _lock(account)
+        locked = _lock(account, related=not sweep)
         if not refresh_due(locked):
             return locked, False
         if not locked.refresh_token:
@@ -207,15 +221,19 @@ def account_refresh_by_id(
     *, account_id: Any, within_seconds: float | None = None, force: bool = False
 ) -> str:
     """The refresh task's service: "refreshed", "fresh" (nothing to do) or "gone". With
-    `force`, refreshes whatever the expiry (unless another caller just did)."""
-    account = ConnectedAccount.objects.filter(pk=account_id).first()
-    if account is None or account.status != Status.ACTIVE or not account.refresh_token:
+    `force`, refreshes whatever the expiry (unless another caller just did).
+
+    The same exactly-once refresh as account_refresh, with no read before the first row lock
+    (the sweep holds only ids): four queries for a refresh, none joined.
+    """
+    try:
+        _, refreshed = _refresh(
+            account=ConnectedAccount(pk=account_id), force=force, sweep=True,
+            within_seconds=token_settings.TOKEN_REFRESH_WINDOW_SECONDS
+            if within_seconds is None else within_seconds,
+        )
+    except _AccountGone:
         return "gone"
-    _, refreshed = _refresh(
-        account=account, force=force,
-        within_seconds=token_settings.TOKEN_REFRESH_WINDOW_SECONDS
-        if within_seconds is None else within_seconds,
-    )
     return "refreshed" if refreshed else "fresh"
 
 

@@ -4,8 +4,9 @@ tests/providers/tracker is a complete provider package with its own HTTP simulat
 OAuth 2.0; nothing outside that package names it. Through the registry it goes through install
 request, approval, connect, picker, import (which subscribes to the project's webhook), unfurl,
 update, webhook delivery through /webhooks/tracker/<subscription id>, uninstall and provider
-revocation, against real PostgreSQL and its simulator over real HTTP. (The linked ticket is the
-capability of cards' linked tickets: it joins this journey where that lands.)
+revocation, against real PostgreSQL and its simulator over real HTTP. The linked ticket (a
+Tracker ticket created from an Asana card, attachments copied) is test_tracker_linked_ticket.py,
+through the same cards service and endpoint as Jira's.
 
 The simulator cannot reach Django's test client, so the test posts the signed deliveries the
 simulator made, as the simulator would (`TrackerSimulator.deliveries_take`).

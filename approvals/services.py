@@ -239,19 +239,12 @@ def integration_uninstall_for_team(
         deleted, _ = Installation.objects.filter(team=team, integration=integration).delete()
         if not deleted:
             raise errors.NotInstalled(errors.NOT_INSTALLED.format(integration=entry.name))
-        revoked = revoke_accounts(
-            team=team, integration=integration, user=None, acting_user=acting_user,
+        return _accounts_revoke_recorded(
+            team=team, integration=integration, name=entry.name, user=None,
+            acting_user=acting_user, source_ip=source_ip,
             reason=RevocationReason.UNINSTALL_FOR_TEAM,
-        )
-        audit_event_record(
             action=AuditAction.INTEGRATION_UNINSTALL_FOR_TEAM,
-            actor=acting_user,
-            target=entry.name,
-            team=team,
-            source_ip=source_ip,
-            metadata={"integration": integration, "revoked_accounts": revoked},
         )
-    return revoked
 
 
 def integration_uninstall_for_me(
@@ -263,18 +256,31 @@ def integration_uninstall_for_me(
     if membership_get(user=acting_user, team=team) is None:
         raise errors.NotTeamMember(errors.NOT_A_MEMBER)
     with transaction.atomic():
-        revoked = revoke_accounts(
-            team=team, integration=integration, user=acting_user, acting_user=acting_user,
+        return _accounts_revoke_recorded(
+            team=team, integration=integration, name=entry.name, user=acting_user,
+            acting_user=acting_user, source_ip=source_ip,
             reason=RevocationReason.UNINSTALL_FOR_ME,
-        )
-        audit_event_record(
             action=AuditAction.INTEGRATION_UNINSTALL_FOR_ME,
-            actor=acting_user,
-            target=entry.name,
-            team=team,
-            source_ip=source_ip,
-            metadata={"integration": integration, "revoked_accounts": revoked},
         )
+
+
+def _accounts_revoke_recorded(
+    *, team: Team, integration: str, name: str, user: AbstractBaseUser | None,
+    acting_user: AbstractBaseUser, source_ip: str | None, reason: str, action: str,
+) -> int:
+    """The shared end of both uninstalls, inside their transaction: revokes the accounts
+    (`user=None`: every member's) and records `action` with how many were revoked."""
+    revoked = revoke_accounts(
+        team=team, integration=integration, user=user, acting_user=acting_user, reason=reason,
+    )
+    audit_event_record(
+        action=action,
+        actor=acting_user,
+        target=name,
+        team=team,
+        source_ip=source_ip,
+        metadata={"integration": integration, "revoked_accounts": revoked},
+    )
     return revoked
 
 

@@ -7,6 +7,8 @@ no-referrer` and, on success, a 302 to a URL without the code or the state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -95,6 +97,26 @@ def _back(next_url: str) -> HttpResponseRedirect:
     """To `next_url` (already checked by _next), else the integrations page. Never
     django.shortcuts.redirect(), which takes a bare word for a view name to reverse."""
     return HttpResponseRedirect(next_url or reverse("tokens:integrations"))
+
+
+def _team_action(request: HttpRequest, integration: str, *, title: str,
+                 act: Callable[[Team, str], str | None]) -> HttpResponse:
+    """The frame of a POST that acts for the chosen team: `act(team, name)` calls the service
+    and answers the success message (or None); no team or a domain error gives the problem page
+    titled `title`; otherwise back to `next`."""
+    name = _integration_name(integration)
+    next_url = _next(request)
+    team = _team(request)
+    if team is None:
+        return _no_team(request, name)
+    try:
+        message = act(team, name)
+    except ApplicationError as error:
+        return _problem(request, error.message, status=error.http_status, integration=name,
+                        title=title)
+    if message:
+        messages.success(request, message)
+    return _back(next_url)
 
 
 @login_required
@@ -214,43 +236,28 @@ def disconnect(request: HttpRequest, integration: str) -> HttpResponse:
 @login_required
 @require_POST
 def uninstall_for_me(request: HttpRequest, integration: str) -> HttpResponse:
-    name = _integration_name(integration)
-    next_url = _next(request)
-    team = _team(request)
-    if team is None:
-        return _no_team(request, name)
-    try:
+    def act(team: Team, name: str) -> str:
         approval_services.integration_uninstall_for_me(
             team=team, integration=integration, acting_user=request.user,
             source_ip=client_ip(request),
         )
-    except ApplicationError as error:
-        return _problem(request, error.message, status=error.http_status, integration=name,
-                        title="Could not remove")
-    messages.success(request, UNINSTALLED_FOR_ME.format(integration=name, team=team.name))
-    return _back(next_url)
+        return UNINSTALLED_FOR_ME.format(integration=name, team=team.name)
+
+    return _team_action(request, integration, title="Could not remove", act=act)
 
 
 @login_required
 @require_POST
 def request_install(request: HttpRequest, integration: str) -> HttpResponse:
     """A member asks the team's admins (idempotent); an admin installs at once."""
-    name = _integration_name(integration)
-    next_url = _next(request)
-    team = _team(request)
-    if team is None:
-        return _no_team(request, name)
-    try:
+    def act(team: Team, name: str) -> str | None:
         outcome = services.account_connect_prepare(
             user=request.user, team=team, integration=integration, source_ip=client_ip(request)
         )
-    except ApplicationError as error:
-        return _problem(request, error.message, status=error.http_status, integration=name,
-                        title="Could not request")
-    if outcome == "requested":
-        messages.success(request, errors.INSTALL_REQUESTED.format(integration=name,
-                                                                  team=team.name))
-    elif outcome == "installed":
-        messages.success(request, errors.INSTALLED_BY_ADMIN.format(integration=name,
-                                                                   team=team.name))
-    return _back(next_url)
+        if outcome == "requested":
+            return errors.INSTALL_REQUESTED.format(integration=name, team=team.name)
+        if outcome == "installed":
+            return errors.INSTALLED_BY_ADMIN.format(integration=name, team=team.name)
+        return None
+
+    return _team_action(request, integration, title="Could not request", act=act)

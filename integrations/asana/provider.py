@@ -21,9 +21,7 @@ from integrations.errors import ApiError, ApiNotFound
 from integrations.providers import (
     Attachments,
     AuthKind,
-    AuthorizationStart,
     Browsing,
-    Connection,
     Credentials,
     LinkParsing,
     LinkRef,
@@ -32,20 +30,19 @@ from integrations.providers import (
     ProviderManifest,
     Revocation,
     SandboxSpec,
-    TeamRef,
     Ticket,
     TicketChanges,
     TicketCreate,
     TicketRead,
     TicketSearch,
     TicketUpdate,
-    TokenSet,
     WebhookAnswer,
     WebhookReceiver,
     WebhookSubscriptionInfo,
     WebhookSubscriptions,
 )
 from integrations.providers.hosts import hosts_of
+from integrations.providers.oauth2 import OAuth2Provider
 
 PAYMENT_REQUIRED = 402  # Asana's search is for premium workspaces only
 SEARCH_SCAN_PAGES = 5  # without search, at most this many pages of a project are filtered
@@ -89,14 +86,14 @@ MANIFEST = ProviderManifest(
 )
 
 
-class AsanaProvider:
+class AsanaProvider(OAuth2Provider):
+    """Asana needs nothing per team: each user's token is all a call needs. The OAuth 2.0 flow
+    (https://developers.asana.com/docs/oauth) is this package's oauth module."""
+
     key = "asana"
     name = "Asana"
     manifest = MANIFEST
-
-    def connection_for(self, team: TeamRef | None) -> Connection | None:
-        """Asana needs nothing per team: each user's token is all a call needs."""
-        return None
+    oauth_flow = oauth
 
     def client(self, credentials: Credentials) -> AsanaClient:
         return AsanaClient(credentials.access_token)
@@ -104,28 +101,6 @@ class AsanaProvider:
     # -- links ---------------------------------------------------------------------------------
     def parse_link(self, url: str) -> LinkRef | None:
         return links.parse_link(url)
-
-    # -- OAuth 2.0 (https://developers.asana.com/docs/oauth) -----------------------------------
-    def authorization_start(
-        self, *, redirect_uri: str, connection: Connection | None = None
-    ) -> AuthorizationStart:
-        return oauth.authorization_start(redirect_uri=redirect_uri)
-
-    def authorization_finish(
-        self,
-        *,
-        params: dict[str, str],
-        start: AuthorizationStart,
-        redirect_uri: str,
-        connection: Connection | None = None,
-    ) -> TokenSet:
-        return oauth.authorization_finish(params=params, start=start, redirect_uri=redirect_uri)
-
-    def refresh(self, *, refresh_token: str) -> TokenSet:
-        return oauth.refresh(refresh_token=refresh_token)
-
-    def revoke(self, *, token: str, connection: Connection | None = None) -> None:
-        oauth.revoke(token=token)
 
     # -- tickets -------------------------------------------------------------------------------
     def fetch_ticket(self, credentials: Credentials, external_id: str) -> Ticket:

@@ -16,9 +16,7 @@ from integrations.providers import (
     AttachmentUpload,
     AuditActionSpec,
     AuthKind,
-    AuthorizationStart,
     Browsing,
-    Connection,
     Credentials,
     LinkParsing,
     LinkRef,
@@ -27,20 +25,19 @@ from integrations.providers import (
     Page,
     ProviderManifest,
     Revocation,
-    TeamRef,
     Ticket,
     TicketChanges,
     TicketCreate,
     TicketRead,
     TicketSearch,
     TicketUpdate,
-    TokenSet,
     WebhookAnswer,
     WebhookChanges,
     WebhookReceiver,
     WebhookSubscriptionInfo,
     WebhookSubscriptions,
 )
+from integrations.providers.oauth2 import OAuth2Provider
 from tests.providers.tracker import client as tracker
 from tests.providers.tracker.client import TrackerClient
 from tests.providers.tracker.conf import tracker_settings
@@ -78,27 +75,11 @@ def _ticket(issue: dict[str, Any]) -> Ticket:
                   details={"project": issue.get("project")})
 
 
-class TrackerProvider:
+class TrackerProvider(OAuth2Provider):
     key = "tracker"
     name = "Tracker"
     manifest = MANIFEST
-
-    def connection_for(self, team: TeamRef | None) -> Connection | None:
-        return None
-
-    def authorization_start(self, *, redirect_uri: str,
-                            connection: Connection | None = None) -> AuthorizationStart:
-        return tracker.authorization_start(redirect_uri=redirect_uri)
-
-    def authorization_finish(self, *, params: dict[str, str], start: AuthorizationStart,
-                             redirect_uri: str, connection: Connection | None = None) -> TokenSet:
-        return tracker.authorization_finish(params=params, start=start, redirect_uri=redirect_uri)
-
-    def refresh(self, *, refresh_token: str) -> TokenSet:
-        return tracker.refresh(refresh_token=refresh_token)
-
-    def revoke(self, *, token: str, connection: Connection | None = None) -> None:
-        tracker.revoke(token=token)
+    oauth_flow = tracker
 
     def parse_link(self, url: str) -> LinkRef | None:
         parts = urlsplit(str(url).strip())

@@ -24,6 +24,7 @@ from integrations.models import JiraServerConnection
 from integrations.sandbox.asana.seed import ADA, WEBSITE_PROJECT, WEBSITE_TASK_FIRST
 from integrations.sandbox.jira.seed import SEVERITY_FIELD
 from tests.factories import PASSWORD, make_admin, make_member, make_support, make_team
+from tests.fixtures.jira import jira_seed_state
 from tokens.models import ConnectedAccount
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,12 +58,8 @@ def asana(settings, live_server, asana_sandbox):
 @pytest.fixture
 def jira(jira_sandbox):
     """The Jira simulator in its seed state (no Application Link yet); restored afterwards."""
-    jira_sandbox.reset()
-    jira_sandbox.clear_faults()
-    jira_sandbox.clear_requests()
-    yield jira_sandbox
-    jira_sandbox.clear_faults()
-    jira_sandbox.reset()
+    with jira_seed_state(jira_sandbox) as jira_clean:
+        yield jira_clean
 
 
 @pytest.fixture

@@ -31,47 +31,10 @@ from integrations.providers import (
     provider_keys,
     supports,
 )
-from tests.factories import make_admin, make_member, make_team
-from tests.providers.tracker.simulator import CLIENT_ID, CLIENT_SECRET, TrackerSimulator
 from tokens.models import ConnectedAccount, ProviderRevocation
 
 pytestmark = pytest.mark.django_db
 LINK = "https://tracker.test/issue/TRK-1"
-
-
-@pytest.fixture(scope="session")
-def tracker_simulator():
-    simulator = TrackerSimulator().start()
-    yield simulator
-    simulator.stop()
-
-
-@pytest.fixture
-def tracker(tracker_simulator, settings):
-    """The one change that offers Tracker: its package in CONDUIT_PROVIDERS (and its own
-    settings pointing at the simulator, with loopback egress as in the trial)."""
-    tracker_simulator.reset()
-    settings.CONDUIT_PROVIDERS = [*settings.CONDUIT_PROVIDERS, "tests.providers.tracker"]
-    settings.TRACKER_URL = tracker_simulator.url
-    settings.TRACKER_CLIENT_ID = CLIENT_ID
-    settings.TRACKER_CLIENT_SECRET = CLIENT_SECRET
-    settings.EGRESS_ALLOW_LOOPBACK = True
-    return tracker_simulator
-
-
-@pytest.fixture
-def team(db):
-    return make_team()
-
-
-@pytest.fixture
-def member(team):
-    return make_member(team)
-
-
-@pytest.fixture
-def admin(team):
-    return make_admin(team)
 
 
 @pytest.fixture

@@ -25,35 +25,14 @@ from integrations.providers import (
 )
 from integrations.sandbox.asana.seed import WEBSITE_PROJECT, WEBSITE_TASK_FIRST
 from tests.cards.conftest import connect_asana
-from tests.factories import make_admin, make_member, make_team
+from tests.factories import make_admin
 from tests.providers.test_tracker_acceptance import connect
-from tests.providers.tracker.simulator import CLIENT_ID, CLIENT_SECRET, TrackerSimulator
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 TASK = str(int(WEBSITE_TASK_FIRST) + 1)  # no attachments in the seed
 REPORT = b"%PDF-1.4 quarterly report\n"
 APPS = ("approvals", "cards", "config", "integrations", "tokens", "templates", "static")
-
-
-@pytest.fixture(scope="module")
-def tracker_simulator():
-    simulator = TrackerSimulator().start()
-    yield simulator
-    simulator.stop()
-
-
-@pytest.fixture
-def tracker(tracker_simulator, settings):
-    """The one change that offers Tracker: its package in CONDUIT_PROVIDERS, and its own
-    settings pointing at the simulator."""
-    tracker_simulator.reset()
-    settings.CONDUIT_PROVIDERS = [*settings.CONDUIT_PROVIDERS, "tests.providers.tracker"]
-    settings.TRACKER_URL = tracker_simulator.url
-    settings.TRACKER_CLIENT_ID = CLIENT_ID
-    settings.TRACKER_CLIENT_SECRET = CLIENT_SECRET
-    settings.EGRESS_ALLOW_LOOPBACK = True
-    return tracker_simulator
 
 
 @pytest.fixture
@@ -71,16 +50,6 @@ def asana(settings, asana_sandbox):
     yield asana_sandbox
     asana_sandbox.clear_faults()
     asana_sandbox.reset()
-
-
-@pytest.fixture
-def team(db):
-    return make_team()
-
-
-@pytest.fixture
-def member(team):
-    return make_member(team)
 
 
 @pytest.fixture

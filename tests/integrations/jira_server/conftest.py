@@ -12,7 +12,7 @@ from django.urls import reverse
 from approvals.models import Installation
 from integrations.jira_server import services
 from tests.factories import make_admin, make_member, make_team
-from tests.fixtures.jira import submit_consent
+from tests.fixtures.jira import jira_seed_state, submit_consent
 from tokens.models import ConnectedAccount
 
 CONSOLE_BASE = "http://testserver"
@@ -28,13 +28,8 @@ def loopback_egress(settings):
 @pytest.fixture
 def jira(jira_sandbox):
     """The simulator in its seed state, without faults; restored afterwards."""
-    jira_sandbox.reset()
-    jira_sandbox.clear_faults()
-    jira_sandbox.clear_requests()
-    yield jira_sandbox
-    jira_sandbox.clear_faults()
-    jira_sandbox.control("html_mode", enabled=False)
-    jira_sandbox.reset()
+    with jira_seed_state(jira_sandbox) as jira_clean:
+        yield jira_clean
 
 
 @pytest.fixture

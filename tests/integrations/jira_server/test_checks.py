@@ -12,16 +12,15 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from integrations.jira_server import checks
+from tests.fixtures.jira import jira_seed_state
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
 def jira(jira_sandbox):
-    jira_sandbox.reset()
-    yield jira_sandbox
-    jira_sandbox.control("html_mode", enabled=False)
-    jira_sandbox.reset()
+    with jira_seed_state(jira_sandbox) as jira_clean:
+        yield jira_clean
 
 
 def run_check(url: str) -> tuple[str, CommandError | None]:

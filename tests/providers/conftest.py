@@ -1,0 +1,42 @@
+"""Fixtures of the Tracker provider tests: its HTTP simulator (once per session), the settings
+override that offers Tracker, and a team with a member and an admin."""
+
+import pytest
+
+from tests.factories import make_admin, make_member, make_team
+from tests.providers.tracker.simulator import CLIENT_ID, CLIENT_SECRET, TrackerSimulator
+
+
+@pytest.fixture(scope="session")
+def tracker_simulator():
+    simulator = TrackerSimulator().start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def tracker(tracker_simulator, settings):
+    """The one change that offers Tracker: its package in CONDUIT_PROVIDERS (and its own
+    settings pointing at the simulator, with loopback egress as in the trial)."""
+    tracker_simulator.reset()
+    settings.CONDUIT_PROVIDERS = [*settings.CONDUIT_PROVIDERS, "tests.providers.tracker"]
+    settings.TRACKER_URL = tracker_simulator.url
+    settings.TRACKER_CLIENT_ID = CLIENT_ID
+    settings.TRACKER_CLIENT_SECRET = CLIENT_SECRET
+    settings.EGRESS_ALLOW_LOOPBACK = True
+    return tracker_simulator
+
+
+@pytest.fixture
+def team(db):
+    return make_team()
+
+
+@pytest.fixture
+def member(team):
+    return make_member(team)
+
+
+@pytest.fixture
+def admin(team):
+    return make_admin(team)

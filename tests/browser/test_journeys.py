@@ -24,6 +24,7 @@ from integrations.models import JiraServerConnection
 from integrations.sandbox.asana.seed import ADA, WEBSITE_PROJECT, WEBSITE_TASK_FIRST
 from integrations.sandbox.jira.seed import SEVERITY_FIELD
 from tests.factories import PASSWORD, make_admin, make_member, make_support, make_team
+from tests.fixtures.asana import asana_settings_point_at
 from tests.fixtures.jira import jira_seed_state
 from tokens.models import ConnectedAccount
 
@@ -41,11 +42,7 @@ def asana(settings, live_server, asana_sandbox):
     """Conduit talks to the Asana simulator (the session's subprocess, started with the
     settings' ASANA_CLIENT_ID / ASANA_CLIENT_SECRET, so its OAuth app is Conduit's); the
     simulator reaches Conduit's webhooks at the live server. Its seed is restored afterwards."""
-    settings.ASANA_API_URL = asana_sandbox.url("/api/1.0")
-    settings.ASANA_OAUTH_URL = asana_sandbox.url("/-/")
-    settings.ASANA_APP_URL = "https://app.asana.com"  # the simulator's permalink host
-    settings.EGRESS_ALLOW_LOOPBACK = True
-    settings.EGRESS_ALLOWED_HOSTS = []
+    asana_settings_point_at(settings, asana_sandbox)
     settings.CONDUIT_PUBLIC_URL = live_server.url
     asana_sandbox.reset()
     asana_sandbox.clear_faults()

@@ -16,7 +16,7 @@ from approvals.models import Installation
 from cards.models import Board, CardWidget
 from integrations.sandbox.asana.seed import ADA
 from tests.factories import make_admin, make_member, make_support, make_team, make_user
-from tests.fixtures.asana import asana_oauth_tokens
+from tests.fixtures.asana import asana_oauth_tokens, asana_settings_point_at
 from tokens.models import ConnectedAccount
 
 _addresses = itertools.count(2)
@@ -25,11 +25,7 @@ _addresses = itertools.count(2)
 @pytest.fixture(autouse=True)
 def asana_settings(settings, asana_sandbox):
     """The connector talks to the simulator; loopback egress on, as in the trial."""
-    settings.ASANA_API_URL = asana_sandbox.url("/api/1.0")
-    settings.ASANA_OAUTH_URL = asana_sandbox.url("/-/")
-    settings.ASANA_APP_URL = "https://app.asana.com"  # the simulator's permalink host
-    settings.EGRESS_ALLOW_LOOPBACK = True
-    settings.EGRESS_ALLOWED_HOSTS = []
+    asana_settings_point_at(settings, asana_sandbox)
     return settings
 
 

@@ -198,20 +198,10 @@ def test_name_with_one_private_answer_among_public_ones_is_refused(
     assert refused_connections == []
 
 
-def test_plain_http_to_a_public_host_is_refused(dns, loopback_off, refused_connections):
-    dns.answers["api.public.test"] = [[PUBLIC]]
-    session = guarded_session(allowed_hosts=["api.public.test"])
-
-    with pytest.raises(EgressRefused) as refusal:
-        session.get("http://api.public.test/")
-
-    assert refusal.value.reason == PLAIN_HTTP_REFUSED
-    assert refused_connections == []
-
-
-def test_plain_http_to_a_public_host_is_refused_in_loopback_mode(
-    dns, loopback_on, refused_connections
-):
+@pytest.mark.parametrize("loopback", ["loopback_off", "loopback_on"])
+def test_plain_http_to_a_public_host_is_refused(request, dns, loopback, refused_connections):
+    """Loopback mode allows plain HTTP to the simulators only, never to a public host."""
+    request.getfixturevalue(loopback)
     dns.answers["api.public.test"] = [[PUBLIC]]
     session = guarded_session(allowed_hosts=["api.public.test"])
 

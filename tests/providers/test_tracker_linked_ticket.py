@@ -7,7 +7,6 @@ the same API view as the contract's Jira issue (`/cards/{id}/linked-tickets/{tar
 outside the Tracker package names it.
 """
 
-import base64
 from pathlib import Path
 
 import pytest
@@ -26,12 +25,12 @@ from integrations.providers import (
 from integrations.sandbox.asana.seed import WEBSITE_PROJECT, WEBSITE_TASK_FIRST
 from tests.cards.conftest import connect_asana
 from tests.factories import make_admin
+from tests.fixtures.asana import REPORT, task_attachments_add
 from tests.providers.test_tracker_acceptance import connect
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 TASK = str(int(WEBSITE_TASK_FIRST) + 1)  # no attachments in the seed
-REPORT = b"%PDF-1.4 quarterly report\n"
 APPS = ("approvals", "cards", "config", "integrations", "tokens", "templates", "static")
 
 
@@ -42,11 +41,7 @@ def asana(settings, asana_sandbox):
     settings.ASANA_OAUTH_URL = asana_sandbox.url("/-/")
     settings.ASANA_APP_URL = "https://app.asana.com"
     asana_sandbox.reset()
-    asana_sandbox.control("attachment_add", parent=TASK, name="report.pdf", host="asana",
-                          content_base64=base64.b64encode(REPORT).decode(),
-                          content_type="application/pdf")
-    asana_sandbox.control("attachment_add", parent=TASK, name="Mockups", host="dropbox",
-                          view_url="https://www.dropbox.com/s/abc/Mockups.fig")
+    task_attachments_add(asana_sandbox, task=TASK)
     yield asana_sandbox
     asana_sandbox.clear_faults()
     asana_sandbox.reset()

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures.asana import asana_settings_point_at
+
 
 @pytest.fixture(autouse=True)
 def asana_settings(settings, asana_sandbox):
     """Point the connector at the simulator; loopback egress on, as in the trial."""
-    settings.ASANA_API_URL = asana_sandbox.url("/api/1.0")
-    settings.ASANA_OAUTH_URL = asana_sandbox.url("/-/")
-    settings.ASANA_APP_URL = "https://app.asana.com"  # the simulator's default app_url
-    settings.EGRESS_ALLOW_LOOPBACK = True
-    settings.EGRESS_ALLOWED_HOSTS = []
+    asana_settings_point_at(settings, asana_sandbox)
     return settings
 
 

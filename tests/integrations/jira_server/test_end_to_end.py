@@ -20,14 +20,13 @@ from integrations.jira_server import errors
 from integrations.jira_server.keys import public_key_body
 from integrations.models import JiraServerConnection
 from integrations.sandbox.asana.seed import ADA, WEBSITE_PROJECT, WEBSITE_TASK_FIRST
-from tests.fixtures.asana import asana_oauth_tokens
+from tests.fixtures.asana import REPORT, asana_oauth_tokens, task_attachments_add
 from tests.integrations.jira_server.conftest import connect_jira
 from tokens.models import ConnectedAccount
 
 pytestmark = pytest.mark.django_db
 
 TASK = str(int(WEBSITE_TASK_FIRST) + 1)  # no attachments in the seed
-REPORT = b"%PDF-1.4 quarterly report\n"
 ADD = reverse("admin:integrations_jiraserverconnection_add")
 
 
@@ -37,11 +36,7 @@ def asana(settings, asana_sandbox):
     settings.ASANA_OAUTH_URL = asana_sandbox.url("/-/")
     settings.ASANA_APP_URL = "https://app.asana.com"
     asana_sandbox.reset()
-    asana_sandbox.control("attachment_add", parent=TASK, name="report.pdf", host="asana",
-                          content_base64=base64.b64encode(REPORT).decode(),
-                          content_type="application/pdf")
-    asana_sandbox.control("attachment_add", parent=TASK, name="Mockups", host="dropbox",
-                          view_url="https://www.dropbox.com/s/abc/Mockups.fig")
+    task_attachments_add(asana_sandbox, task=TASK)
     yield asana_sandbox
     asana_sandbox.reset()
 

@@ -93,23 +93,15 @@ def issue_body(key: str = "TEST-1", summary: str = "Forged") -> dict:
 
 
 @pytest.mark.django_db
-def test_a_delivery_with_the_right_secret_is_applied(client, routed):
+@pytest.mark.parametrize("path_of", [delivery_path, legacy_path],
+                         ids=["the one webhook path", "the url registered before it"])
+def test_a_delivery_with_the_right_secret_is_applied(client, routed, path_of):
     card = jira_card(routed.team)
-    response = client.post(delivery_path(routed), issue_body(summary="From Jira"),
+    response = client.post(path_of(routed), issue_body(summary="From Jira"),
                            content_type="application/json")
     assert response.status_code == 200 and response.json() == {"cards_updated": 1}
     card.refresh_from_db()
     assert card.title == "From Jira"
-
-
-@pytest.mark.django_db
-def test_a_delivery_to_the_url_registered_before_one_webhook_path_is_applied(client, routed):
-    card = jira_card(routed.team)
-    response = client.post(legacy_path(routed), issue_body(summary="From old Jira URL"),
-                           content_type="application/json")
-    assert response.status_code == 200 and response.json() == {"cards_updated": 1}
-    card.refresh_from_db()
-    assert card.title == "From old Jira URL"
 
 
 @pytest.mark.django_db

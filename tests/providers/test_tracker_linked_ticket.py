@@ -25,7 +25,7 @@ from integrations.providers import (
 from integrations.sandbox.asana.seed import WEBSITE_PROJECT, WEBSITE_TASK_FIRST
 from tests.cards.conftest import connect_asana
 from tests.factories import make_admin
-from tests.fixtures.asana import REPORT, task_attachments_add
+from tests.fixtures.asana import REPORT, asana_with_attachments
 from tests.providers.test_tracker_acceptance import connect
 
 pytestmark = pytest.mark.django_db
@@ -37,14 +37,8 @@ APPS = ("approvals", "cards", "config", "integrations", "tokens", "templates", "
 @pytest.fixture
 def asana(settings, asana_sandbox):
     """The Asana sandbox with a task holding one file Asana hosts and one Dropbox link."""
-    settings.ASANA_API_URL = asana_sandbox.url("/api/1.0")
-    settings.ASANA_OAUTH_URL = asana_sandbox.url("/-/")
-    settings.ASANA_APP_URL = "https://app.asana.com"
-    asana_sandbox.reset()
-    task_attachments_add(asana_sandbox, task=TASK)
-    yield asana_sandbox
-    asana_sandbox.clear_faults()
-    asana_sandbox.reset()
+    with asana_with_attachments(settings, asana_sandbox, task=TASK) as sandbox:
+        yield sandbox
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from integrations.jira_server import errors
 from integrations.jira_server.keys import public_key_body
 from integrations.models import JiraServerConnection
 from integrations.sandbox.asana.seed import ADA, WEBSITE_PROJECT, WEBSITE_TASK_FIRST
-from tests.fixtures.asana import REPORT, asana_oauth_tokens, task_attachments_add
+from tests.fixtures.asana import REPORT, asana_oauth_tokens, asana_with_attachments
 from tests.integrations.jira_server.conftest import connect_jira
 from tokens.models import ConnectedAccount
 
@@ -32,13 +32,8 @@ ADD = reverse("admin:integrations_jiraserverconnection_add")
 
 @pytest.fixture
 def asana(settings, asana_sandbox):
-    settings.ASANA_API_URL = asana_sandbox.url("/api/1.0")
-    settings.ASANA_OAUTH_URL = asana_sandbox.url("/-/")
-    settings.ASANA_APP_URL = "https://app.asana.com"
-    asana_sandbox.reset()
-    task_attachments_add(asana_sandbox, task=TASK)
-    yield asana_sandbox
-    asana_sandbox.reset()
+    with asana_with_attachments(settings, asana_sandbox, task=TASK) as sandbox:
+        yield sandbox
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.asana", "tests.fixtures.jira"]
+pytest_plugins = ["tests.fixtures.asana", "tests.fixtures.jira", "tests.fixtures.people"]
 
 REFUSED: list[tuple[str, object]] = []
 _original_connect = socket.socket.connect

@@ -1,5 +1,6 @@
-"""Fixtures of the cards tests: a team with its people, Asana installed, accounts connected
-through a real OAuth round trip against the session's Asana simulator, API clients."""
+"""Fixtures of the cards tests: a team with its people (team, member and admin from
+tests/fixtures/people.py), Asana installed, accounts connected through a real OAuth round trip
+against the session's Asana simulator, API clients."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from rest_framework.test import APIClient
 from approvals.models import Installation
 from cards.models import Board, CardWidget
 from integrations.sandbox.asana.seed import ADA
-from tests.factories import make_admin, make_member, make_support, make_team, make_user
+from tests.factories import make_member, make_support, make_team, make_user
 from tests.fixtures.asana import asana_oauth_tokens, asana_settings_point_at
 from tokens.models import ConnectedAccount
 
@@ -41,23 +42,8 @@ def sandbox(asana_sandbox):
 
 
 @pytest.fixture
-def team(db):
-    return make_team()
-
-
-@pytest.fixture
 def other_team(db):
     return make_team()
-
-
-@pytest.fixture
-def member(team):
-    return make_member(team)
-
-
-@pytest.fixture
-def admin(team):
-    return make_admin(team)
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
-"""Fixtures of the Tracker provider tests: its HTTP simulator (once per session), the settings
-override that offers Tracker, and a team with a member and an admin."""
+"""Fixtures of the Tracker provider tests: its HTTP simulator (once per session) and the
+settings override that offers Tracker (team, member and admin: tests/fixtures/people.py)."""
 
 import pytest
 
-from tests.factories import make_admin, make_member, make_team
 from tests.providers.tracker.simulator import CLIENT_ID, CLIENT_SECRET, TrackerSimulator
 
 
@@ -25,18 +24,3 @@ def tracker(tracker_simulator, settings):
     settings.TRACKER_CLIENT_SECRET = CLIENT_SECRET
     settings.EGRESS_ALLOW_LOOPBACK = True
     return tracker_simulator
-
-
-@pytest.fixture
-def team(db):
-    return make_team()
-
-
-@pytest.fixture
-def member(team):
-    return make_member(team)
-
-
-@pytest.fixture
-def admin(team):
-    return make_admin(team)

@@ -54,16 +54,6 @@ class ObservedStack:
         return response.text
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
 @pytest.fixture(scope="session")
 def observed_stack(django_db_setup, django_db_blocker, asana_sandbox: SandboxControl,
                    tmp_path_factory) -> Iterator[ObservedStack]:
@@ -120,5 +110,5 @@ def observed_stack(django_db_setup, django_db_blocker, asana_sandbox: SandboxCon
             time.sleep(0.2)
         yield stack
     finally:
-        _stop(web)
+        stop_worker(web)
         stop_worker(worker)

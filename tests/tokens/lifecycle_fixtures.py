@@ -17,7 +17,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,6 +29,7 @@ from django.utils import timezone
 from approvals.models import Installation
 from integrations.sandbox.asana.seed import ADA
 from tests.factories import make_admin, make_member, make_team
+from tests.fixtures.asana import _ConsentForm
 from tests.fixtures.sandbox_process import SandboxControl
 from tokens.models import ConnectedAccount
 
@@ -120,20 +120,6 @@ def expire(sandbox: SandboxControl, account: ConnectedAccount) -> None:
 
 
 # -- the browser's step at the provider ---------------------------------------------------------
-
-
-class _ConsentForm(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.action = ""
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self.action = attributes.get("action", "")
-        elif tag == "input" and attributes.get("type") == "hidden":
-            self.fields[attributes["name"]] = attributes.get("value", "")
 
 
 def consent(sandbox: SandboxControl, authorize_url: str, *, decision: str = "allow",
@@ -236,6 +222,7 @@ def start_worker(*, asana_sandbox: SandboxControl, queue: str, log_path: Path, p
 
 
 def stop_worker(process: subprocess.Popen) -> None:
+    """Stops a child process (a worker, a web server): SIGTERM, then SIGKILL after 15 s."""
     if process.poll() is not None:
         return
     process.terminate()

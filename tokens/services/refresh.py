@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.db import OperationalError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from approvals.audit import audit_event_record
@@ -41,7 +41,8 @@ def _expires_within(account: ConnectedAccount, seconds: float) -> bool:
 
 
 REFRESHED_FIELDS = ["access_token", "refresh_token", "expires_at", "scopes", "last_refreshed_at",
-                    "refresh_attempt_started_at", "consecutive_failures", "updated_at"]
+                    "refresh_attempt_started_at", "refresh_queued_at", "consecutive_failures",
+                    "updated_at"]
 
 
 def _mark_needs_reconnect(account: ConnectedAccount, *, reason: str) -> None:
@@ -174,6 +175,7 @@ def _refresh_locked(
                     locked.scopes = token_set.scopes[:500]
                 locked.last_refreshed_at = timezone.now()
                 locked.refresh_attempt_started_at = None
+                locked.refresh_queued_at = None
                 locked.consecutive_failures = 0
                 locked.save(update_fields=REFRESHED_FIELDS)  # one UPDATE of what changed
                 return locked, True
@@ -323,20 +325,39 @@ def accounts_refresh_expiring(
     publish: Callable[[list[list[str]]], None] | None = None,
 ) -> int:
     """Enqueue a refresh of every account expiring within the window (default
-    TOKEN_REFRESH_WINDOW_SECONDS), soonest first, in chunks of ids published together (one
-    message per chunk, `refresh_chunk_size` unless given); how many accounts.
+    TOKEN_REFRESH_WINDOW_SECONDS) that is not already queued, soonest first, in chunks of ids
+    published together (one message per chunk, `refresh_chunk_size` unless given); how many
+    accounts.
+
+    Deduplicated: the accounts are claimed (refresh_queued_at set) in the same transaction that
+    reads them, and the next sweeps skip them for TOKEN_REFRESH_REQUEUE_SECONDS, so a backlog
+    waiting in the queue is not enqueued again every minute; after that long the message is
+    taken as lost and replaced. A publication that fails releases the claim. A duplicate that
+    still reaches the queue is harmless: the refresh re-checks under the row lock.
 
     No fixed number per run: the provider's 429 slows the chunks down instead (see
-    tokens.tasks.refresh_accounts). Duplicates in the queue are harmless: account_refresh
-    re-checks under the row lock.
+    tokens.tasks.refresh_accounts).
     """
     window = token_settings.TOKEN_REFRESH_WINDOW_SECONDS if within_seconds is None else within_seconds
-    account_ids = [str(pk) for pk in selectors.accounts_expiring(within_seconds=int(window))]
+    now = timezone.now()
+    requeue_before = now - timedelta(seconds=float(token_settings.TOKEN_REFRESH_REQUEUE_SECONDS))
+    unqueued = Q(refresh_queued_at__isnull=True) | Q(refresh_queued_at__lt=requeue_before)
+    with transaction.atomic():
+        claimed = ConnectedAccount.objects.filter(
+            pk__in=selectors.accounts_expiring_query(within_seconds=int(window))
+            .filter(unqueued).select_for_update(skip_locked=True).values("pk")
+        ).update(refresh_queued_at=now)
+        account_ids = [str(pk) for pk in ConnectedAccount.objects.filter(refresh_queued_at=now)
+                       .order_by("expires_at").values_list("pk", flat=True)] if claimed else []
     if not account_ids:
         return 0
     size = chunk_size or refresh_chunk_size(len(account_ids))
     chunks = [account_ids[start:start + size] for start in range(0, len(account_ids), size)]
     if publish is None:
         from tokens.tasks import refresh_chunks_publish as publish
-    publish(chunks)
+    try:
+        publish(chunks)
+    except BaseException:
+        ConnectedAccount.objects.filter(refresh_queued_at=now).update(refresh_queued_at=None)
+        raise
     return len(account_ids)

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from approvals.audit import audit_event_record
+from config.encryption.fields import Sealed
 from integrations.errors import ApiError, ApiTimeout, ApiUnauthorized, OAuthError
 from integrations.providers import Credentials, TokenSet
 from tokens import errors, selectors
@@ -113,8 +114,10 @@ def _refresh_locked(
 ) -> tuple[ConnectedAccount, bool]:
     """`sweep`: `account` is only a primary key; the token seen under the first lock is the
     one to replace, and an unusable account raises _AccountGone instead of being marked."""
-    # Named like the secret it holds, so error reporters scrub it from frame variables.
-    access_token = account.access_token
+    # Named like the secret it holds, so error reporters scrub it from frame variables. The
+    # sweep compares the stored ciphertexts instead: equal ciphertexts are the same token, and
+    # no decryption is spent on a token that is about to be replaced.
+    access_token = None if sweep else account.access_token
     margin = token_settings.TOKEN_REFRESH_MARGIN_SECONDS if within_seconds is None else within_seconds
 
     def refresh_due(locked: ConnectedAccount | None) -> bool:
@@ -122,7 +125,8 @@ def _refresh_locked(
             if sweep:
                 raise _AccountGone
             raise _needs_reconnect(locked or account)
-        if locked.access_token != access_token:
+        held = _stored_access_token(locked) if sweep else locked.access_token
+        if held != access_token:
             return False  # another caller refreshed it
         return force or _expires_within(locked, margin)
 
@@ -131,15 +135,16 @@ def _refresh_locked(
     with transaction.atomic():
         locked = _lock(account, related=not sweep)
         if sweep:
-            if locked is None or not locked.refresh_token:
+            if locked is None or _stored(locked, "refresh_token") is None:
                 raise _AccountGone
-            access_token = locked.access_token
+            access_token = _stored_access_token(locked)
         if not refresh_due(locked):
             return locked, False
         answer_lost = locked.refresh_attempt_started_at is not None
-        if locked.refresh_token:
-            locked.refresh_attempt_started_at = timezone.now()
-            locked.save(update_fields=["refresh_attempt_started_at", "updated_at"])
+        if _stored(locked, "refresh_token") is not None:  # decrypted once, for the call
+            now = timezone.now()
+            ConnectedAccount.objects.filter(pk=locked.pk).update(
+                refresh_attempt_started_at=now, updated_at=now)
 
     # 2. The call, under the lock again, so that concurrent callers wait for its result.
     failure: Exception | None = None
@@ -186,6 +191,18 @@ def _refresh_locked(
     # Raised here, after the block, so that the transaction commits the needs_reconnect mark,
     # its audit event and the failure count instead of rolling them back with the error.
     raise failure
+
+
+def _stored(account: ConnectedAccount, field: str) -> Any:
+    """A secret as stored (its ciphertext, None when absent), read without decrypting."""
+    value = account.__dict__.get(field)
+    if isinstance(value, Sealed):
+        return value.ciphertext
+    return value or None
+
+
+def _stored_access_token(account: ConnectedAccount) -> Any:
+    return _stored(account, "access_token")
 
 
 def _refresh_call(locked: ConnectedAccount, *, answer_lost: bool) -> TokenSet:

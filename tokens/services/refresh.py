@@ -20,6 +20,7 @@ from integrations.providers import Credentials, TokenSet
 from tokens import errors, selectors
 from tokens.conf import token_settings
 from tokens.models import ConnectedAccount
+from tokens.services import refresh_rows
 from tokens.services.common import Status, connection_for, label, name_of, provider_for
 
 logger = logging.getLogger(__name__)
@@ -39,11 +40,6 @@ def _expires_within(account: ConnectedAccount, seconds: float) -> bool:
     if account.expires_at is None:
         return False
     return account.expires_at <= timezone.now() + timedelta(seconds=seconds)
-
-
-REFRESHED_FIELDS = ["access_token", "refresh_token", "expires_at", "scopes", "last_refreshed_at",
-                    "refresh_attempt_started_at", "refresh_queued_at", "consecutive_failures",
-                    "updated_at"]
 
 
 def _mark_needs_reconnect(account: ConnectedAccount, *, reason: str) -> None:
@@ -90,6 +86,8 @@ class _AccountGone(Exception):
 
 
 def _lock(account: ConnectedAccount, *, related: bool = True) -> ConnectedAccount | None:
+    if not related:  # the sweep: the refresh's columns only, by SQL written once
+        return refresh_rows.account_lock(account.pk)
     rows = ConnectedAccount.objects.select_for_update(of=("self",))
     if related:  # the caller goes on to use the credentials (team, user); the sweep does not
         rows = rows.select_related("team", "user")
@@ -143,8 +141,7 @@ def _refresh_locked(
         answer_lost = locked.refresh_attempt_started_at is not None
         if _stored(locked, "refresh_token") is not None:  # decrypted once, for the call
             now = timezone.now()
-            ConnectedAccount.objects.filter(pk=locked.pk).update(
-                refresh_attempt_started_at=now, updated_at=now)
+            refresh_rows.account_row_update(locked, refresh_attempt_started_at=now, updated_at=now)
 
     # 2. The call, under the lock again, so that concurrent callers wait for its result.
     failure: Exception | None = None
@@ -172,22 +169,22 @@ def _refresh_locked(
                 # re-check of a later invalid_grant).
                 failure = error
             else:
-                locked.access_token = token_set.access_token
+                now = timezone.now()
+                changed: dict[str, Any] = {"access_token": token_set.access_token}
                 if token_set.refresh_token:
-                    locked.refresh_token = token_set.refresh_token
-                locked.expires_at = token_set.expires_at
+                    changed["refresh_token"] = token_set.refresh_token
                 if token_set.scopes:
-                    locked.scopes = token_set.scopes[:500]
-                locked.last_refreshed_at = timezone.now()
-                locked.refresh_attempt_started_at = None
-                locked.refresh_queued_at = None
-                locked.consecutive_failures = 0
-                locked.save(update_fields=REFRESHED_FIELDS)  # one UPDATE of what changed
+                    changed["scopes"] = token_set.scopes[:500]
+                refresh_rows.account_row_update(  # one UPDATE of what changed
+                    locked, **changed, expires_at=token_set.expires_at, last_refreshed_at=now,
+                    refresh_attempt_started_at=None, refresh_queued_at=None,
+                    consecutive_failures=0, updated_at=now)
                 return locked, True
-            if not isinstance(failure, errors.AccountNeedsReconnect):
-                locked.consecutive_failures += 1
-            locked.save(update_fields=["consecutive_failures", "refresh_attempt_started_at",
-                                       "updated_at"])
+            refresh_rows.account_row_update(
+                locked, refresh_attempt_started_at=locked.refresh_attempt_started_at,
+                consecutive_failures=locked.consecutive_failures
+                + (0 if isinstance(failure, errors.AccountNeedsReconnect) else 1),
+                updated_at=timezone.now())
     # Raised here, after the block, so that the transaction commits the needs_reconnect mark,
     # its audit event and the failure count instead of rolling them back with the error.
     raise failure

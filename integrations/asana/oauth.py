@@ -17,6 +17,7 @@ import json
 import secrets
 import threading
 from datetime import UTC, datetime, timedelta
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urljoin
 
@@ -165,6 +166,8 @@ def _token_session() -> requests.Session:
     if session is None:
         session = _sessions.token = guarded_session()
         session.headers["Accept"] = "application/json"
+        # Kept for the thread's life: no cookie of one answer rides along with the next request.
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     return session
 
 

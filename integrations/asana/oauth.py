@@ -5,7 +5,8 @@ refresh at POST `-/oauth_token` (client_id and client_secret in the form body), 
 `-/oauth_revoke`. The endpoints' base is the ASANA_OAUTH_URL setting (the sandbox in tests).
 Scopes are the least the features need (PRODUCT.md; names from
 https://developers.asana.com/docs/oauth-scopes). requests-oauthlib's OAuth2Session does the
-protocol; it runs over the egress-guarded session, and every failure becomes an
+consent and the code exchange, the refresh is a plain form POST; all run over the egress-guarded
+session, and every failure becomes an
 `integrations.errors` type: RFC 6749 error bodies -> OAuthError(error=...), 429 and 5xx ->
 ApiRateLimited / ApiUnavailable, timeouts -> ApiTimeout.
 """

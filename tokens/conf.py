@@ -26,6 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_REFRESH_WORKERS": 4,
     "TOKEN_REFRESH_CHUNKS_PER_WORKER": 4,
     "TOKEN_REFRESH_CHUNK_MAX": 100,
+    # An account the sweep queued is not queued again for this long (its message is waiting
+    # behind a backlog); after it, a message taken as lost is replaced. Below the window.
+    "TOKEN_REFRESH_REQUEUE_SECONDS": 300,
     # last_used_at is written at most once per this many seconds per account (retention counts
     # days), so a 10-page import is one UPDATE, not ten.
     "TOKEN_LAST_USED_RESOLUTION_SECONDS": 60,

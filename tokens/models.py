@@ -53,6 +53,9 @@ class ConnectedAccount(models.Model):
     # means an attempt whose answer was lost (a timeout, a killed worker): the provider may
     # have rotated the refresh token, so an invalid_grant is re-checked before marking.
     refresh_attempt_started_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep last queued a refresh of this account: the next sweeps skip it while the
+    # message waits in the queue (TOKEN_REFRESH_REQUEUE_SECONDS), so a backlog does not multiply.
+    refresh_queued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

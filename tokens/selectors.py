@@ -65,17 +65,22 @@ def connect_url(integration: str) -> str:
     return reverse("tokens:connect", args=[integration])
 
 
+def accounts_expiring_query(*, within_seconds: int) -> QuerySet[ConnectedAccount]:
+    """Usable OAuth 2.0 accounts whose token expires within the window."""
+    horizon = timezone.now() + timedelta(seconds=within_seconds)
+    return ConnectedAccount.objects.filter(
+        status=ConnectedAccount.Status.ACTIVE,
+        access_token__isnull=False,
+        refresh_token__isnull=False,
+        expires_at__lte=horizon,
+    )
+
+
 def accounts_expiring(*, within_seconds: int, limit: int | None = None) -> list:
     """Ids of usable OAuth 2.0 accounts whose token expires within the window, soonest first
     (all of them unless `limit`)."""
-    horizon = timezone.now() + timedelta(seconds=within_seconds)
     return list(
-        ConnectedAccount.objects.filter(
-            status=ConnectedAccount.Status.ACTIVE,
-            access_token__isnull=False,
-            refresh_token__isnull=False,
-            expires_at__lte=horizon,
-        )
+        accounts_expiring_query(within_seconds=within_seconds)
         .order_by("expires_at")
         .values_list("pk", flat=True)[:limit]
     )

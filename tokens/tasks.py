@@ -75,6 +75,7 @@ def _refresh_account(self: Task, account_id: str, *, force: bool) -> str:
 
 # While the provider answers 429, every sweep chunk waits until this cache entry expires.
 REFRESH_PAUSE_KEY = "tokens:refresh:paused-until"
+PAUSE_CHECK_SECONDS = 1.0
 
 
 def refresh_pause_remaining() -> float:
@@ -98,8 +99,13 @@ def refresh_accounts(self: Task, account_ids: list[str]) -> dict[str, int]:
     one account becomes that account's own refresh_account task with its backoff.
     """
     outcomes: dict[str, int] = {}
+    checked_at = float("-inf")
     for index, account_id in enumerate(account_ids):
-        pause = refresh_pause_remaining()
+        # Another chunk's pause is read at most once a PAUSE_CHECK_SECONDS (a cache round trip
+        # per account was a tenth of a refresh); this chunk's own 429 pauses it at once.
+        pause = 0.0
+        if time.monotonic() - checked_at >= PAUSE_CHECK_SECONDS:
+            pause, checked_at = refresh_pause_remaining(), time.monotonic()
         if pause and not self.request.is_eager:
             refresh_accounts.apply_async(args=[account_ids[index:]], countdown=pause)
             outcomes["deferred"] = len(account_ids) - index

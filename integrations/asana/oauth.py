@@ -5,7 +5,8 @@ refresh at POST `-/oauth_token` (client_id and client_secret in the form body), 
 `-/oauth_revoke`. The endpoints' base is the ASANA_OAUTH_URL setting (the sandbox in tests).
 Scopes are the least the features need (PRODUCT.md; names from
 https://developers.asana.com/docs/oauth-scopes). requests-oauthlib's OAuth2Session does the
-protocol; it runs over the egress-guarded session, and every failure becomes an
+consent and the code exchange, the refresh is a plain form POST; all run over the egress-guarded
+session, and every failure becomes an
 `integrations.errors` type: RFC 6749 error bodies -> OAuthError(error=...), 429 and 5xx ->
 ApiRateLimited / ApiUnavailable, timeouts -> ApiTimeout.
 """
@@ -15,7 +16,9 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import threading
 from datetime import UTC, datetime, timedelta
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urljoin
 
@@ -130,27 +133,43 @@ def refresh(*, refresh_token: str) -> TokenSet:
     """A new access token. Asana answers without a refresh token (keep the old one: the
     TokenSet's refresh_token is then None); a rotating server sends a new one, which replaces it.
     invalid_grant (revoked, reused) raises OAuthError with needs_reconnect.
+
+    A plain form POST (RFC 6749 section 6, the client's credentials in the body as Asana asks)
+    over the thread's guarded session, not an OAuth2Session built per call: the sweep refreshes
+    thousands of accounts and the session's construction cost more than the request. oauthlib's
+    https rule is kept by the guard (plain http only to loopback, only when allowed).
     """
-    session = _session()
-    answer: dict[str, Any] = {}
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+        "client_id": asana_settings.ASANA_CLIENT_ID,
+        "client_secret": asana_settings.ASANA_CLIENT_SECRET,
+    }
+    try:
+        response = _token_session().post(endpoint(TOKEN_PATH), data=form, timeout=TIMEOUT)
+    except requests.RequestException as error:
+        raise error_from_exception(error, provider=PROVIDER) from None
+    _raise_for_error(response)
+    body = _json(response)
+    if not body.get("access_token") or not body.get("token_type"):
+        # what oauthlib refused too (MissingTokenError, MissingTokenTypeError)
+        raise OAuthError(MALFORMED_TOKEN_ANSWER, error="invalid_response", provider=PROVIDER)
+    return _token_set(body, refresh_token=body.get("refresh_token") or None)
 
-    def remember_answer(response: requests.Response) -> requests.Response:
-        answer["body"] = _json(response)
-        return response
 
-    session.register_compliance_hook("refresh_token_response", remember_answer)
-    token = _call(
-        lambda: session.refresh_token(
-            endpoint(TOKEN_PATH),
-            refresh_token=refresh_token,
-            client_id=asana_settings.ASANA_CLIENT_ID,
-            client_secret=asana_settings.ASANA_CLIENT_SECRET,
-            timeout=TIMEOUT,
-        )
-    )
-    # OAuth2Session copies the old refresh token into its answer when none came back.
-    rotated = (answer.get("body") or {}).get("refresh_token")
-    return _token_set(token, refresh_token=rotated or None)
+_sessions = threading.local()
+
+
+def _token_session() -> requests.Session:
+    """This thread's guarded session for the token endpoint (its connections are the guard's
+    shared pools, rebuilt after a fork or a policy change)."""
+    session = getattr(_sessions, "token", None)
+    if session is None:
+        session = _sessions.token = guarded_session()
+        session.headers["Accept"] = "application/json"
+        # Kept for the thread's life: no cookie of one answer rides along with the next request.
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return session
 
 
 def revoke(*, token: str) -> None:

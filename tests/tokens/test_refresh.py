@@ -181,6 +181,61 @@ def test_beat_job_enqueues_every_expiring_account_in_chunks_one_message_each(
     assert sorted(published[0]) == sorted([[str(account.pk)] for account in accounts])
 
 
+def test_sweep_does_not_enqueue_again_an_account_still_waiting_in_the_queue(
+    asana, asana_team, settings
+):
+    settings.TOKEN_REFRESH_REQUEUE_SECONDS = 300
+    waiting, _ = make_connected_account(asana, user=asana_team.member, team=asana_team.team)
+    ConnectedAccount.objects.filter(pk=waiting.pk).update(
+        expires_at=timezone.now() + timedelta(seconds=120))
+    published: list[list[list[str]]] = []
+
+    # a backlog: the worker has not taken the first sweep's message when the next sweeps run
+    assert services.accounts_refresh_expiring(publish=published.append) == 1
+    assert services.accounts_refresh_expiring(publish=published.append) == 0
+    later, _ = make_connected_account(asana, user=asana_team.admin, team=asana_team.team)
+    ConnectedAccount.objects.filter(pk=later.pk).update(
+        expires_at=timezone.now() + timedelta(seconds=120))
+    assert services.accounts_refresh_expiring(publish=published.append) == 1
+
+    assert published == [[[str(waiting.pk)]], [[str(later.pk)]]]  # each account queued once
+    assert refresh_grants(asana) == []
+
+
+def test_sweep_enqueues_again_an_account_whose_message_was_lost(asana, account, settings):
+    settings.TOKEN_REFRESH_REQUEUE_SECONDS = 300
+    ConnectedAccount.objects.filter(pk=account.pk).update(
+        expires_at=timezone.now() + timedelta(seconds=120))
+    published: list[list[list[str]]] = []
+    assert services.accounts_refresh_expiring(publish=published.append) == 1
+    ConnectedAccount.objects.filter(pk=account.pk).update(  # queued long ago, never refreshed
+        refresh_queued_at=timezone.now() - timedelta(seconds=301))
+
+    assert services.accounts_refresh_expiring(publish=published.append) == 1
+    assert published == [[[str(account.pk)]], [[str(account.pk)]]]
+
+
+def test_sweep_whose_publication_fails_leaves_the_accounts_to_the_next_sweep(asana, account):
+    ConnectedAccount.objects.filter(pk=account.pk).update(
+        expires_at=timezone.now() + timedelta(seconds=120))
+
+    def broker_down(chunks: list[list[str]]) -> None:
+        raise ConnectionError("broker unreachable")
+
+    with pytest.raises(ConnectionError):
+        services.accounts_refresh_expiring(publish=broker_down)
+    published: list[list[list[str]]] = []
+    assert services.accounts_refresh_expiring(publish=published.append) == 1
+
+
+def test_refreshed_account_is_no_longer_marked_queued(asana, account):
+    ConnectedAccount.objects.filter(pk=account.pk).update(
+        expires_at=timezone.now() + timedelta(seconds=120))
+    assert tasks.refresh_expiring_accounts.delay().get() == 1  # eager: queued and refreshed
+    assert fresh(account).refresh_queued_at is None
+    assert len(refresh_grants(asana)) == 1
+
+
 def test_chunk_size_spreads_the_accounts_over_the_workers(settings):
     settings.TOKEN_REFRESH_WORKERS = 4
     settings.TOKEN_REFRESH_CHUNKS_PER_WORKER = 4

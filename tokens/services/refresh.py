@@ -10,15 +10,17 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.db import OperationalError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from approvals.audit import audit_event_record
+from config.encryption.fields import Sealed
 from integrations.errors import ApiError, ApiTimeout, ApiUnauthorized, OAuthError
 from integrations.providers import Credentials, TokenSet
 from tokens import errors, selectors
 from tokens.conf import token_settings
 from tokens.models import ConnectedAccount
+from tokens.services import refresh_rows
 from tokens.services.common import Status, connection_for, label, name_of, provider_for
 
 logger = logging.getLogger(__name__)
@@ -38,10 +40,6 @@ def _expires_within(account: ConnectedAccount, seconds: float) -> bool:
     if account.expires_at is None:
         return False
     return account.expires_at <= timezone.now() + timedelta(seconds=seconds)
-
-
-REFRESHED_FIELDS = ["access_token", "refresh_token", "expires_at", "scopes", "last_refreshed_at",
-                    "refresh_attempt_started_at", "consecutive_failures", "updated_at"]
 
 
 def _mark_needs_reconnect(account: ConnectedAccount, *, reason: str) -> None:
@@ -88,6 +86,8 @@ class _AccountGone(Exception):
 
 
 def _lock(account: ConnectedAccount, *, related: bool = True) -> ConnectedAccount | None:
+    if not related:  # the sweep: the refresh's columns only, by SQL written once
+        return refresh_rows.account_lock(account.pk)
     rows = ConnectedAccount.objects.select_for_update(of=("self",))
     if related:  # the caller goes on to use the credentials (team, user); the sweep does not
         rows = rows.select_related("team", "user")
@@ -112,8 +112,10 @@ def _refresh_locked(
 ) -> tuple[ConnectedAccount, bool]:
     """`sweep`: `account` is only a primary key; the token seen under the first lock is the
     one to replace, and an unusable account raises _AccountGone instead of being marked."""
-    # Named like the secret it holds, so error reporters scrub it from frame variables.
-    access_token = account.access_token
+    # Named like the secret it holds, so error reporters scrub it from frame variables. The
+    # sweep compares the stored ciphertexts instead: equal ciphertexts are the same token, and
+    # no decryption is spent on a token that is about to be replaced.
+    access_token = None if sweep else account.access_token
     margin = token_settings.TOKEN_REFRESH_MARGIN_SECONDS if within_seconds is None else within_seconds
 
     def refresh_due(locked: ConnectedAccount | None) -> bool:
@@ -121,7 +123,8 @@ def _refresh_locked(
             if sweep:
                 raise _AccountGone
             raise _needs_reconnect(locked or account)
-        if locked.access_token != access_token:
+        held = _stored_access_token(locked) if sweep else locked.access_token
+        if held != access_token:
             return False  # another caller refreshed it
         return force or _expires_within(locked, margin)
 
@@ -130,15 +133,15 @@ def _refresh_locked(
     with transaction.atomic():
         locked = _lock(account, related=not sweep)
         if sweep:
-            if locked is None or not locked.refresh_token:
+            if locked is None or _stored(locked, "refresh_token") is None:
                 raise _AccountGone
-            access_token = locked.access_token
+            access_token = _stored_access_token(locked)
         if not refresh_due(locked):
             return locked, False
         answer_lost = locked.refresh_attempt_started_at is not None
-        if locked.refresh_token:
-            locked.refresh_attempt_started_at = timezone.now()
-            locked.save(update_fields=["refresh_attempt_started_at", "updated_at"])
+        if _stored(locked, "refresh_token") is not None:  # decrypted once, for the call
+            now = timezone.now()
+            refresh_rows.account_row_update(locked, refresh_attempt_started_at=now, updated_at=now)
 
     # 2. The call, under the lock again, so that concurrent callers wait for its result.
     failure: Exception | None = None
@@ -166,24 +169,37 @@ def _refresh_locked(
                 # re-check of a later invalid_grant).
                 failure = error
             else:
-                locked.access_token = token_set.access_token
+                now = timezone.now()
+                changed: dict[str, Any] = {"access_token": token_set.access_token}
                 if token_set.refresh_token:
-                    locked.refresh_token = token_set.refresh_token
-                locked.expires_at = token_set.expires_at
+                    changed["refresh_token"] = token_set.refresh_token
                 if token_set.scopes:
-                    locked.scopes = token_set.scopes[:500]
-                locked.last_refreshed_at = timezone.now()
-                locked.refresh_attempt_started_at = None
-                locked.consecutive_failures = 0
-                locked.save(update_fields=REFRESHED_FIELDS)  # one UPDATE of what changed
+                    changed["scopes"] = token_set.scopes[:500]
+                refresh_rows.account_row_update(  # one UPDATE of what changed
+                    locked, **changed, expires_at=token_set.expires_at, last_refreshed_at=now,
+                    refresh_attempt_started_at=None, refresh_queued_at=None,
+                    consecutive_failures=0, updated_at=now)
                 return locked, True
-            if not isinstance(failure, errors.AccountNeedsReconnect):
-                locked.consecutive_failures += 1
-            locked.save(update_fields=["consecutive_failures", "refresh_attempt_started_at",
-                                       "updated_at"])
+            refresh_rows.account_row_update(
+                locked, refresh_attempt_started_at=locked.refresh_attempt_started_at,
+                consecutive_failures=locked.consecutive_failures
+                + (0 if isinstance(failure, errors.AccountNeedsReconnect) else 1),
+                updated_at=timezone.now())
     # Raised here, after the block, so that the transaction commits the needs_reconnect mark,
     # its audit event and the failure count instead of rolling them back with the error.
     raise failure
+
+
+def _stored(account: ConnectedAccount, field: str) -> Any:
+    """A secret as stored (its ciphertext, None when absent), read without decrypting."""
+    value = account.__dict__.get(field)
+    if isinstance(value, Sealed):
+        return value.ciphertext
+    return value or None
+
+
+def _stored_access_token(account: ConnectedAccount) -> Any:
+    return _stored(account, "access_token")
 
 
 def _refresh_call(locked: ConnectedAccount, *, answer_lost: bool) -> TokenSet:
@@ -323,20 +339,39 @@ def accounts_refresh_expiring(
     publish: Callable[[list[list[str]]], None] | None = None,
 ) -> int:
     """Enqueue a refresh of every account expiring within the window (default
-    TOKEN_REFRESH_WINDOW_SECONDS), soonest first, in chunks of ids published together (one
-    message per chunk, `refresh_chunk_size` unless given); how many accounts.
+    TOKEN_REFRESH_WINDOW_SECONDS) that is not already queued, soonest first, in chunks of ids
+    published together (one message per chunk, `refresh_chunk_size` unless given); how many
+    accounts.
+
+    Deduplicated: the accounts are claimed (refresh_queued_at set) in the same transaction that
+    reads them, and the next sweeps skip them for TOKEN_REFRESH_REQUEUE_SECONDS, so a backlog
+    waiting in the queue is not enqueued again every minute; after that long the message is
+    taken as lost and replaced. A publication that fails releases the claim. A duplicate that
+    still reaches the queue is harmless: the refresh re-checks under the row lock.
 
     No fixed number per run: the provider's 429 slows the chunks down instead (see
-    tokens.tasks.refresh_accounts). Duplicates in the queue are harmless: account_refresh
-    re-checks under the row lock.
+    tokens.tasks.refresh_accounts).
     """
     window = token_settings.TOKEN_REFRESH_WINDOW_SECONDS if within_seconds is None else within_seconds
-    account_ids = [str(pk) for pk in selectors.accounts_expiring(within_seconds=int(window))]
+    now = timezone.now()
+    requeue_before = now - timedelta(seconds=float(token_settings.TOKEN_REFRESH_REQUEUE_SECONDS))
+    unqueued = Q(refresh_queued_at__isnull=True) | Q(refresh_queued_at__lt=requeue_before)
+    with transaction.atomic():
+        claimed = ConnectedAccount.objects.filter(
+            pk__in=selectors.accounts_expiring_query(within_seconds=int(window))
+            .filter(unqueued).select_for_update(skip_locked=True).values("pk")
+        ).update(refresh_queued_at=now)
+        account_ids = [str(pk) for pk in ConnectedAccount.objects.filter(refresh_queued_at=now)
+                       .order_by("expires_at").values_list("pk", flat=True)] if claimed else []
     if not account_ids:
         return 0
     size = chunk_size or refresh_chunk_size(len(account_ids))
     chunks = [account_ids[start:start + size] for start in range(0, len(account_ids), size)]
     if publish is None:
         from tokens.tasks import refresh_chunks_publish as publish
-    publish(chunks)
+    try:
+        publish(chunks)
+    except BaseException:
+        ConnectedAccount.objects.filter(refresh_queued_at=now).update(refresh_queued_at=None)
+        raise
     return len(account_ids)

@@ -4,40 +4,22 @@ from a card, by cards.linked_tickets)."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from approvals.admin import TeamScopedAdmin
 from cards.models import TicketLink
-from integrations.providers import provider_keys, provider_name
-
-
-def _provider_filter(field: str, label: str) -> type[admin.SimpleListFilter]:
-    """A list filter over a provider key column that offers the providers by their names
-    ("Jira Server", not "jira_server"), the way people read them everywhere else."""
-
-    class ProviderFilter(admin.SimpleListFilter):
-        title = label
-        parameter_name = field
-
-        def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
-            return [(key, provider_name(key)) for key in provider_keys()]
-
-        def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-            return queryset.filter(**{field: self.value()}) if self.value() else queryset
-
-    return ProviderFilter
+from integrations.providers import provider_name
 
 
 @admin.register(TicketLink)
 class TicketLinkAdmin(TeamScopedAdmin):
     list_display = ["source_ticket", "target_ticket", "team", "created_by", "created_at"]
     list_select_related = ["team", "created_by"]
-    list_filter = ["team", _provider_filter("source_provider", "source tool"),
-                   _provider_filter("target_provider", "target tool")]
+    list_filter = ["team", "source_provider", "target_provider"]
+    provider_fields = ("source_provider", "target_provider")
     search_fields = ["source_external_id", "target_external_id"]
-    readonly_fields = ["team", "source_tool", "source_id", "target_tool", "target_site",
+    readonly_fields = ["team", "source_provider_name", "source_id", "target_provider_name", "target_site",
                        "target_key", "target_internal_id", "target_link", "created_by",
                        "created_at"]
     fields = readonly_fields
@@ -58,16 +40,16 @@ class TicketLinkAdmin(TeamScopedAdmin):
                            obj.target_url, provider_name(obj.target_provider),
                            obj.target_external_id)
 
-    @admin.display(description="Source tool")
-    def source_tool(self, obj: TicketLink) -> str:
+    @admin.display(description="Source provider")
+    def source_provider_name(self, obj: TicketLink) -> str:
         return provider_name(obj.source_provider)
 
     @admin.display(description="Source ID")
     def source_id(self, obj: TicketLink) -> str:
         return obj.source_external_id
 
-    @admin.display(description="Target tool")
-    def target_tool(self, obj: TicketLink) -> str:
+    @admin.display(description="Target provider")
+    def target_provider_name(self, obj: TicketLink) -> str:
         return provider_name(obj.target_provider)
 
     @admin.display(description="Target key")

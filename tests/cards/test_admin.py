@@ -1,5 +1,5 @@
-"""The console's ticket links: what a team admin reads there (tools by name, the target
-ticket as a link), and the filters by tool."""
+"""The console's ticket links: what a team admin reads there (providers by name, the target
+ticket as a link), and the filters by provider."""
 
 import html
 
@@ -35,7 +35,7 @@ def text(response) -> str:
     return html.unescape(response.content.decode())
 
 
-def test_the_list_names_the_tools_and_links_the_target_ticket(console, link):
+def test_the_list_names_the_providers_and_links_the_target_ticket(console, link):
     page = text(console.get(CHANGELIST))
     assert "Asana 1100000000100001" in page
     assert ('<a href="https://jira.example.com/browse/TEST-4" target="_blank" '
@@ -43,9 +43,9 @@ def test_the_list_names_the_tools_and_links_the_target_ticket(console, link):
     assert ">jira_server<" not in page and ">asana<" not in page  # no raw keys shown
 
 
-def test_the_tool_filters_offer_the_tools_by_name(console, link):
+def test_the_provider_filters_offer_the_providers_by_name(console, link):
     page = text(console.get(CHANGELIST))
-    assert "By source tool" in page and "By target tool" in page
+    assert "By source provider" in page and "By target provider" in page
     assert ">Jira Server</a>" in page and ">Asana</a>" in page  # the filters' choices
     assert text(console.get(CHANGELIST, {"target_provider": "jira_server"})).count("TEST-4 ↗") == 1
     assert "TEST-4 ↗" not in text(console.get(CHANGELIST, {"target_provider": "asana"}))
@@ -53,7 +53,7 @@ def test_the_tool_filters_offer_the_tools_by_name(console, link):
 
 def test_the_link_page_labels_read_as_words(console, link):
     page = text(console.get(reverse("admin:cards_ticketlink_change", args=[link.pk])))
-    for label in ("Source tool:", "Source ID:", "Target tool:", "Target key:", "Target URL:"):
+    for label in ("Source provider:", "Source ID:", "Target provider:", "Target key:", "Target URL:"):
         assert label in page
     assert "Target url:" not in page and "Source external id:" not in page
     assert "Jira Server" in page and "https://jira.example.com/browse/TEST-4 ↗" in page

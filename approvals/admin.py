@@ -14,8 +14,10 @@ from approvals import console_views, services
 from approvals.admin_forms import (
     AuditActionFilter,
     IntegrationField,
+    ProviderListFilter,
     TeamListFilter,
     UserByNameField,
+    provider_column,
 )
 from approvals.admin_site import console_teams
 from approvals.audit import audit_changes, audit_event_record, client_ip
@@ -39,6 +41,9 @@ class TeamScopedAdmin(admin.ModelAdmin):
     """
 
     team_path = "team"
+    # Provider key columns (no DB choices since keys left the DB): their list columns and
+    # filters show the provider's name, as every other page does.
+    provider_fields: tuple[str, ...] = ("integration",)
 
     def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         teams = console_teams(request)
@@ -81,8 +86,17 @@ class TeamScopedAdmin(admin.ModelAdmin):
     def get_list_filter(self, request: HttpRequest):
         # Django's related filter would name every team; the scoped one names the viewer's.
         return [
-            (entry, TeamListFilter) if self.team_path and entry == self.team_path else entry
+            (entry, TeamListFilter) if self.team_path and entry == self.team_path
+            else (entry, ProviderListFilter) if entry in self.provider_fields
+            else entry
             for entry in super().get_list_filter(request)
+        ]
+
+    def get_list_display(self, request: HttpRequest):
+        return [
+            provider_column(entry, self.model._meta.get_field(entry).verbose_name)
+            if entry in self.provider_fields else entry
+            for entry in super().get_list_display(request)
         ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

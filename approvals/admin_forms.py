@@ -17,7 +17,7 @@ from django.http import HttpRequest
 
 from approvals.admin_site import console_teams
 from approvals.models import Team
-from integrations.providers import all_providers
+from integrations.providers import all_providers, provider_name
 
 USER_NOT_FOUND = "No user has this username or e-mail address."
 USER_LABEL = "User (username or e-mail)"
@@ -102,3 +102,26 @@ class AuditActionFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset):
         value = self.value()
         return queryset.filter(action=value) if value else queryset
+
+
+class ProviderListFilter(admin.AllValuesFieldListFilter):
+    """A list filter over a provider key column (`integration`, `target_provider`, ...) that
+    names each provider as people read it ("Jira Server", not "jira_server")."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            key, _, count = choice["display"].partition(" (")
+            if key in self.lookup_choices:
+                choice["display"] = f"{provider_name(key)} ({count}" if count else provider_name(key)
+            yield choice
+
+
+def provider_column(field: str, description: str):
+    """A list_display column showing a provider key field by the provider's name."""
+
+    @admin.display(description=description, ordering=field)
+    def column(obj: Model) -> str:
+        return provider_name(getattr(obj, field))
+
+    column.__name__ = f"{field}_name"
+    return column

@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -45,6 +46,9 @@ jira = _JiraConsole()
 
 CHECK_DONE = "Compatibility check of {url}: {label}."
 CHECK_STARTED = "The compatibility check of {url} is running; this page shows its progress."
+# From the list (the action), where no progress is shown: the message links to the page that is.
+CHECK_STARTED_ELSEWHERE = "The compatibility check of {url} is running; {page} shows its progress."
+CHECK_PAGE_LINK = "the connection's page"
 CHECK_ALREADY_RUNNING = "A compatibility check of {url} is already running."
 APPLINK_VERIFIED = "The Application Link works: Jira answered a request token for {key}."
 SANDBOX_REGISTERED = "Registered the Application Link in the Jira sandbox and verified it."
@@ -143,8 +147,18 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
             acting_user=request.user, source_ip=client_ip(request),
         )
         obj.pk = connection.pk
-        # In the background after the registration commits; the change page shows progress.
-        self._check_requested(request, connection)
+        # In the background after the registration commits; response_add lands on the
+        # connection's page, which shows the progress.
+        self._check_requested(request, connection, on_its_page=True)
+
+    def response_add(self, request, obj, post_url_continue=None) -> HttpResponse:
+        response = super().response_add(request, obj, post_url_continue)
+        if "_addanother" in request.POST or IS_POPUP_VAR in request.POST:
+            return response
+        # Save lands on the new connection's page (not the list): the check it started shows
+        # its progress and its report there, as the message says.
+        return HttpResponseRedirect(
+            reverse("admin:integrations_jiraserverconnection_change", args=[obj.pk]))
 
     def add_view(self, request, form_url="", extra_context=None):
         try:
@@ -162,16 +176,28 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
             self.delete_model(request, connection)
 
     # -- the check ------------------------------------------------------------------------------
-    def _check_requested(self, request: HttpRequest, connection: JiraServerConnection) -> None:
+    def _check_requested(self, request: HttpRequest, connection: JiraServerConnection, *,
+                         on_its_page: bool) -> None:
+        """Start the check and say so; `on_its_page` is whether the next page is the
+        connection's own (which shows the progress) or the list (which links to it)."""
         started = jira.services.connection_check_request(
             connection=connection, acting_user=request.user, source_ip=client_ip(request))
-        message = CHECK_STARTED if started else CHECK_ALREADY_RUNNING
-        self.message_user(request, message.format(url=connection.base_url), messages.INFO)
+        if not started:
+            message = CHECK_ALREADY_RUNNING.format(url=connection.base_url)
+        elif on_its_page:
+            message = CHECK_STARTED.format(url=connection.base_url)
+        else:
+            change = reverse("admin:integrations_jiraserverconnection_change",
+                             args=[connection.pk])
+            message = format_html(
+                CHECK_STARTED_ELSEWHERE, url=connection.base_url,
+                page=format_html('<a href="{}">{}</a>', change, CHECK_PAGE_LINK))
+        self.message_user(request, message, messages.INFO)
 
     @admin.action(description="Run compatibility check", permissions=["change"])
     def run_compatibility_check(self, request: HttpRequest, queryset) -> None:
         for connection in queryset.select_related("team"):
-            self._check_requested(request, connection)
+            self._check_requested(request, connection, on_its_page=False)
 
     # -- extra pages ----------------------------------------------------------------------------
     def get_urls(self):
@@ -199,7 +225,7 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
         if request.method != "POST":
             raise Http404
         connection = self._connection(request, object_id, change=True)
-        self._check_requested(request, connection)
+        self._check_requested(request, connection, on_its_page=True)
         return HttpResponseRedirect(
             reverse("admin:integrations_jiraserverconnection_change", args=[connection.pk]))
 

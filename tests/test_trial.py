@@ -142,3 +142,16 @@ def test_first_readme_command_starts_the_product_and_its_logins_work(tmp_path):
     for alarming in ("Traceback", "Error", "make: ***", "KeyboardInterrupt"):
         assert alarming not in said, said
 
+
+
+def test_the_trial_runs_tasks_in_process_even_with_a_redis_url_in_the_shell(monkeypatch):
+    from integrations.management.commands.trial import web_environment
+
+    # The trial starts no worker: a queued task (the Jira check) would never run.
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.delenv("CELERY_TASK_ALWAYS_EAGER", raising=False)
+    environment = web_environment(port=8000, asana="http://127.0.0.1:8101")
+    assert environment["CELERY_TASK_ALWAYS_EAGER"] == "true"
+    monkeypatch.setenv("CELERY_TASK_ALWAYS_EAGER", "false")  # an operator's explicit choice
+    assert web_environment(port=8000, asana="http://127.0.0.1:8101")[
+        "CELERY_TASK_ALWAYS_EAGER"] == "false"

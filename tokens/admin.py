@@ -36,8 +36,10 @@ ABSENT = "absent"
 REVOKED_COUNT = "Revoked the tokens of {count} account(s); provider revocation is on its way."
 REFRESH_QUEUED_COUNT = ("Queued a refresh of {count} account(s); an account whose refresh fails "
                         "shows as needing a reconnect.")
-NOTHING_TO_REFRESH = ("None of the selected accounts can be refreshed (revoked, or holding no "
-                      "refresh token): only reconnecting helps.")
+NOTHING_TO_REFRESH = ("Nothing was refreshed: none of the selected accounts is active with a "
+                      "refresh token. A revoked account needs its user to connect again; an "
+                      "account without a refresh token (a Jira Server account: OAuth 1.0a "
+                      "access does not expire) needs no refresh.")
 
 for _model in (get_access_token_model(), get_refresh_token_model(), get_grant_model(),
                get_id_token_model()):
@@ -57,7 +59,7 @@ class ConnectedAccountAdmin(TeamScopedAdmin):
     search_fields = ["user__username", "user__email", "provider_account_name",
                      "provider_account_email", "team__name"]
     list_select_related = ["user", "team", "revoked_by"]
-    fields = ["user", "team", "integration", "provider_account_id", "provider_account_name",
+    fields = ["user", "team", "integration_name", "provider_account_id", "provider_account_name",
               "provider_account_email", "state", "scopes", "access_token_state",
               "refresh_token_state", "token_secret_state", "expires_at", "last_used_at",
               "last_refreshed_at", "consecutive_failures", "revoked_at", "revoked_by",
@@ -81,6 +83,10 @@ class ConnectedAccountAdmin(TeamScopedAdmin):
         when = f" {obj.revoked_at:%Y-%m-%d %H:%M %Z}" if obj.revoked_at else ""
         by = f" by {obj.revoked_by}" if obj.revoked_by_id else ""
         return f"Revoked{when}{by}: {self.revoked_reason_label(obj)}"
+
+    @admin.display(description="integration")
+    def integration_name(self, obj: ConnectedAccount) -> str:
+        return obj.get_integration_display()
 
     @admin.display(description="why revoked")
     def revoked_reason_label(self, obj: ConnectedAccount) -> str:

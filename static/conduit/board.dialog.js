@@ -272,13 +272,15 @@ export class CardDialog {
     }
   }
 
-  /* After a 412: the card as stored now, in the form and on the board; the next save sends
-     its new version. */
+  /* After a 412: the card as stored now, in the form and on the board, and its live details
+     again (the change made elsewhere moved them too); the next save sends its new version. */
   async reload() {
     if (!this.card) return;
     const generation = this.generation;
     busy(this.reloadButton, true, "Reloading…");
-    const stored = await api("GET", `cards/${this.card.id}`);
+    const storedRequest = api("GET", `cards/${this.card.id}`);
+    const liveRequest = api("GET", `cards/${this.card.id}/details`);
+    const stored = await storedRequest;
     busy(this.reloadButton, false);
     if (generation !== this.generation) return;
     if (!stored.ok) {
@@ -290,6 +292,10 @@ export class CardDialog {
     this.etag = stored.etag;
     upsertCard(stored.data, this.context);
     this.hideError();
+    this.details.replaceChildren(el("p", { class: "muted", "data-testid": "card-details-loading", text: "Loading live details…" }));
+    const live = await liveRequest;
+    if (generation !== this.generation) return;
+    this.showLive(live);
   }
 
   showError(result, { changed = false } = {}) {

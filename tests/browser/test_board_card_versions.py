@@ -1,6 +1,6 @@
 """The board's card dialog saves with If-Match: an edit made elsewhere since the dialog opened is
 not overwritten (the API answers 412 and the dialog asks to reload the card); after Reload the
-dialog shows the card as it is now and saves on top of it. Real Chromium, live server, Asana
+dialog shows the card as it is now (stored fields and live details) and saves on top of it. Real Chromium, live server, Asana
 simulator."""
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ def test_a_card_changed_elsewhere_is_not_overwritten_and_reload_shows_it(
     page.goto(f"{live_server.url}/boards/{board.pk}")
     connect_asana(page)
     open_card(page, "Fix broken signup link")
+    modified = page.get_by_test_id("details-modified")
+    expect(modified).not_to_have_text("")
+    modified_when_opened = modified.inner_text()  # the simulator's seed: long ago
 
     # Meanwhile, in another tab, Maria renames the task (written through to Asana).
     other_tab = api_client(member).patch(f"/api/v1/cards/{card.pk}",
@@ -63,6 +66,8 @@ def test_a_card_changed_elsewhere_is_not_overwritten_and_reload_shows_it(
     expect(page.get_by_test_id("card-edit-title")).to_have_value("Fix the signup link on mobile")
     expect(page.locator(f"#card-{card.pk}").get_by_test_id("card-title")).to_have_text(
         "Fix the signup link on mobile")
+    # The live details are fetched again too: Asana's "Modified" is the other tab's edit.
+    expect(page.get_by_test_id("details-modified")).not_to_have_text(modified_when_opened)
 
     page.get_by_test_id("card-edit-description").fill("Broken since the CMS migration.")
     page.get_by_test_id("card-save").click()

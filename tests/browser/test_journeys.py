@@ -369,9 +369,9 @@ def test_admin_registers_jira_and_member_creates_a_linked_issue_from_a_card(
     expect(console.locator(".messagelist")).to_contain_text(
         CHECK_STARTED.format(url=jira.base_url))
 
-    # The check (in the background) passes; again from the connection's page; then the
-    # Application Link.
-    console.locator("#result_list a", has_text=team.name).click()
+    # The check (in the background) passes on the connection's page, where Save lands; again
+    # from its button; then the Application Link.
+    expect(console.locator(".field-base_url")).to_contain_text(jira.base_url)
     expect(console.locator(".field-check_report")).to_contain_text("Result: PASS")
     console.locator("#run-check").click()
     expect(console.locator(".messagelist")).to_contain_text(

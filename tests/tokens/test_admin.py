@@ -131,3 +131,26 @@ def test_team_admin_of_another_team_cannot_refresh(client, asana, account,
 def test_oauth_toolkit_token_admins_are_not_in_the_console():
     for model in (AccessToken, RefreshToken, Grant, IDToken):
         assert not admin.site.is_registered(model)
+
+
+def test_the_accounts_pages_name_each_integration(client, account):
+    client.force_login(make_support())
+    listing = client.get(CHANGELIST).content.decode()
+    assert '<td class="field-integration_name">Asana</td>' in listing
+    assert ">Asana</a>" in listing  # the "By integration" filter's choice
+    assert ">asana<" not in listing
+    change = client.get(
+        reverse("admin:tokens_connectedaccount_change", args=[account.pk])).content.decode()
+    assert '<div class="readonly">Asana</div>' in change
+
+
+def test_refresh_tokens_now_says_a_jira_account_needs_no_refresh(client, asana_team):
+    jira_account = ConnectedAccount.objects.create(
+        user=asana_team.member, team=asana_team.team, integration="jira_server",
+        access_token="jira-access", token_secret="jira-secret", provider_account_name="Alice")
+    client.force_login(make_support())
+    done = client.post(CHANGELIST, {"action": "refresh_tokens",
+                                    "_selected_action": [str(jira_account.pk)]}, follow=True)
+    page = done.content.decode()
+    assert NOTHING_TO_REFRESH in page
+    assert "needs no refresh" in page and "only reconnecting helps" not in page

@@ -35,6 +35,24 @@ DEMO_USERS = (
 )
 
 
+def web_environment(*, port: int, asana: str) -> dict[str, str]:
+    """The environment of the trial's processes: the shell's, pointed at the simulators."""
+    return {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "ASANA_API_URL": f"{asana}/api/1.0",
+        "ASANA_OAUTH_URL": f"{asana}/-/",
+        # The simulator's permalinks are on its own address: Conduit accepts them as links.
+        "ASANA_APP_URL": asana,
+        "EGRESS_ALLOW_LOOPBACK": "true",
+        "CSRF_TRUSTED_ORIGINS": f"http://localhost:{port},http://127.0.0.1:{port}",
+        # The trial starts no Celery worker: with a REDIS_URL left in the shell, tasks would
+        # wait in a queue nobody reads (the Jira check "waiting for a worker…" for ever), so
+        # they run in-process unless the variable says otherwise.
+        "CELERY_TASK_ALWAYS_EAGER": os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true"),
+    }
+
+
 def trial_logins(local_dir: Path) -> dict[str, str]:
     """Passwords generated once for the demo users and kept in a file only its owner reads."""
     path = local_dir / LOGINS_FILE
@@ -124,17 +142,7 @@ class Command(BaseCommand):
         if options["no_serve"]:
             self.print_banner(url, logins, asana=asana, jira=jira)
             return
-        environment = {
-            **os.environ,
-            "PYTHONUNBUFFERED": "1",
-            "ASANA_API_URL": f"{asana}/api/1.0",
-            "ASANA_OAUTH_URL": f"{asana}/-/",
-            # The simulator's permalinks are on its own address: Conduit accepts them as links.
-            "ASANA_APP_URL": asana,
-            "EGRESS_ALLOW_LOOPBACK": "true",
-            "CSRF_TRUSTED_ORIGINS": f"http://localhost:{options['port']},"
-                                    f"http://127.0.0.1:{options['port']}",
-        }
+        environment = web_environment(port=options["port"], asana=asana)
         kept = local_dir / SIMULATOR_STATE_DIR
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         commands = [

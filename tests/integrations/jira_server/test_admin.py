@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from approvals.models import AuditEvent
+from integrations.admin import CHECK_PAGE_LINK, CHECK_STARTED
 from integrations.jira_server import checks
 from integrations.jira_server.keys import public_key_body
 from integrations.models import JiraServerConnection
@@ -65,6 +66,30 @@ def test_the_list_action_checks_the_selected_connections(
     assert checks.VERSION_TOO_OLD.format(version="7.2.0") in change
     connection.refresh_from_db()
     assert connection.status == JiraServerConnection.Status.INCOMPATIBLE
+
+
+def test_saving_a_new_connection_lands_on_its_page_which_shows_the_check(
+        console, team, jira, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):  # the check stays queued
+        response = console.post(reverse("admin:integrations_jiraserverconnection_add"),
+                                {"team": team.pk, "base_url": jira.base_url, "_save": "Save"},
+                                follow=True)
+    connection = JiraServerConnection.objects.get(team=team)
+    assert response.redirect_chain[-1][0] == url("change", connection)
+    text = page(response)
+    assert CHECK_STARTED.format(url=connection.base_url) in text
+    assert 'id="check-progress"' in text
+
+
+def test_the_list_action_says_where_the_check_shows_its_progress(
+        console, connection, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        response = console.post(CHANGELIST, {"action": "run_compatibility_check",
+                                             "_selected_action": [connection.pk]}, follow=True)
+    assert response.redirect_chain[-1][0] == CHANGELIST
+    text = page(response)
+    assert "this page shows its progress" not in text
+    assert f'<a href="{url("change", connection)}">{CHECK_PAGE_LINK}</a> shows its progress' in text
 
 
 def test_the_applink_page_shows_every_value_jira_asks_for_and_no_secret(console, connection):

@@ -38,6 +38,7 @@ from integrations.providers import (
     TicketCreate,
     TicketRead,
     TicketSearch,
+    TicketTitleRead,
     TicketUpdate,
     TokenSet,
     WebhookAnswer,
@@ -75,7 +76,7 @@ MANIFEST = ProviderManifest(
     plans=frozenset({"business", "enterprise"}),
     auth_kind=AuthKind.OAUTH2,
     capabilities=frozenset({
-        LinkParsing, TicketRead, Browsing, TicketSearch, TicketCreate, TicketUpdate,
+        LinkParsing, TicketRead, TicketTitleRead, Browsing, TicketSearch, TicketCreate, TicketUpdate,
         Attachments, WebhookSubscriptions, WebhookReceiver, Revocation,
     }),
     settings=asana_settings,
@@ -140,6 +141,10 @@ class AsanaProvider:
         return ticket_from_task(
             self.client(credentials).task(external_id, opt_fields=STORED_TASK_FIELDS)
         )
+
+    def fetch_ticket_title(self, credentials: Credentials, external_id: str) -> Ticket:
+        """The task's name alone (getTask with opt_fields=name), for a link preview."""
+        return ticket_from_task(self.client(credentials).task(external_id, opt_fields="name"))
 
     def list_tickets(
         self,

@@ -86,8 +86,10 @@ def _call_record(*, url: str, method: str, provider: str, status: str, seconds: 
               "endpoint": endpoint_of(parts.path) if known else "-", "status": status}
     provider_calls.labels(**labels).inc()
     provider_call_duration.labels(**labels).observe(seconds)
-    origin = f"{parts.scheme}://{parts.netloc}"
     level = logging.WARNING if not status.isdigit() or int(status) >= 500 else logging.INFO
+    if not logger.isEnabledFor(level):
+        return  # production runs at WARNING: a successful call's line is not built at all
+    origin = f"{parts.scheme}://{parts.netloc}"
     target = origin + labels["endpoint"] if known else origin
     logger.log(level, PROVIDER_CALL, labels["provider"], method, target,
                status, seconds * 1000, extra={**{f"provider_{key}": value

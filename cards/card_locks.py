@@ -11,6 +11,8 @@ workers until the card commits and lost if it rolls back. So:
   The card's write and the unlock go to the server in one round trip (`CardLock.write_and_release`,
   a psycopg pipeline): the write, a Sync that commits it, then the unlock, so no other holder
   can take the lock before the write is visible.
+  A read the block needs first (the user's account) can share the lock's round trip
+  (`read_first`).
 - SQLite (the local trial) and anything else: an exclusive `flock` on a file per card under
   CONDUIT_LOCAL_DIR. SQLite lives on one machine, so every process that can write the card can
   take the same file lock, and the kernel releases it if the process dies.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import fcntl
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,7 @@ class CardLock:
     def __init__(self, key: int | None) -> None:
         self.key = key  # the advisory lock's second key; None for the file lock
         self.released = False
+        self.first: Any = None  # what card_lock's read_first returned
 
     def update_and_release(self, queryset: QuerySet, values: dict[str, Any]) -> int:
         """`queryset.update(**values)` as the lock's last statement; the rows it updated."""
@@ -80,13 +83,20 @@ class CardLock:
 
 
 @contextmanager
-def _advisory_lock(card_id: int) -> Iterator[CardLock]:
+def _advisory_lock(card_id: int, read_first: Callable[[], Any] | None) -> Iterator[CardLock]:
     # Two cards whose ids agree modulo 2**31 share a lock: they serialise, nothing worse.
     key = card_id % INT4_RANGE
-    with connection.cursor() as cursor:
-        cursor.execute(LOCK, [ADVISORY_NAMESPACE, key])
     held = CardLock(key)
     try:
+        with connection.cursor() as cursor:
+            if read_first is None:
+                cursor.execute(LOCK, [ADVISORY_NAMESPACE, key])
+            else:
+                # The lock is queued, not waited for: the read's own fetch brings both answers
+                # (one round trip), and the server runs the read once the lock is held.
+                with connection.wrap_database_errors, connection.connection.pipeline():
+                    cursor.execute(LOCK, [ADVISORY_NAMESPACE, key])
+                    held.first = read_first()
         yield held
     finally:
         try:
@@ -101,13 +111,16 @@ def _advisory_lock(card_id: int) -> Iterator[CardLock]:
 
 
 @contextmanager
-def _file_lock(card_id: int) -> Iterator[CardLock]:
+def _file_lock(card_id: int, read_first: Callable[[], Any] | None) -> Iterator[CardLock]:
     # Each holder opens the file itself: flock locks belong to the open file description, so
     # two threads of one process exclude each other as two processes do.
     with open(_lock_directory() / f"card-{card_id}.lock", "a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield CardLock(None)
+            held = CardLock(None)
+            if read_first is not None:
+                held.first = read_first()
+            yield held
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -117,14 +130,20 @@ def _advisory_locks_available() -> bool:
 
 
 @contextmanager
-def card_lock(*, card_id: int) -> Iterator[CardLock]:
+def card_lock(*, card_id: int, read_first: Callable[[], Any] | None = None
+              ) -> Iterator[CardLock]:
     """Hold the card's lock for the block: at most one holder per card at a time, across threads
     and processes. Blocks until the lock is free (a holder's wait is bounded by the provider
     call it makes, which the egress guard times out); not re-entrant; opens no transaction.
-    The block may end the lock early with its last write (`CardLock.write_and_release`)."""
+
+    `read_first`, one plain-cursor read (execute then fetch: no ORM queryset, which reads its
+    columns before fetching), runs as soon as the lock is held, its result in `CardLock.first`;
+    on PostgreSQL it shares the lock's round trip. If it raises, the lock is released and its
+    error raised. The block may end the lock early with its last write
+    (`CardLock.update_and_release`)."""
     if _advisory_locks_available():
-        with _advisory_lock(card_id) as held:
+        with _advisory_lock(card_id, read_first) as held:
             yield held
     else:
-        with _file_lock(card_id) as held:
+        with _file_lock(card_id, read_first) as held:
             yield held

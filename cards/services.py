@@ -364,14 +364,20 @@ def card_update(
         raise errors.NothingToChange(errors.NOTHING_TO_CHANGE)
     integration = card.provider
     provider = provider_for(integration, TicketUpdate, "editing tasks")
-    try:
-        account = account_for(user=acting_user, team=card.board.team, integration=integration)
-    except ApplicationError as error:
-        # Not connected, or the account needs reconnecting: the tool was not asked, the card is
-        # unchanged, and the values come back for the retry after connecting.
-        error.detail = {**error.detail, "submitted": submitted}
-        raise
-    with card_lock(card_id=card.pk) as lock:
+    team = card.board.team
+
+    def account_read() -> Any:
+        try:
+            return account_for(user=acting_user, team=team, integration=integration)
+        except ApplicationError as error:
+            # Not connected, or the account needs reconnecting: the tool was not asked, the card
+            # is unchanged, and the values come back for the retry after connecting.
+            error.detail = {**error.detail, "submitted": submitted}
+            raise
+
+    # The account is read as soon as the card's lock is held, in the lock's round trip.
+    with card_lock(card_id=card.pk, read_first=account_read) as lock:
+        account = lock.first
         current = card
         if if_match is not None:
             # The version is compared with the card as stored now, under the lock; without

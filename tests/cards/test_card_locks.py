@@ -121,3 +121,22 @@ def test_a_write_of_a_deleted_card_counts_no_row_and_releases_the_lock(lock_kind
     with card_locks.card_lock(card_id=999_999) as lock:
         assert lock.update_and_release(CardWidget.objects.filter(pk=999_999), {"title": "x"}) == 0
     assert _second_holder_waits(999_999, 999_999) < HELD_SECONDS * 1.8
+
+
+def _plain_read() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 41 + 1")
+        return cursor.fetchone()[0]
+
+
+def test_a_read_first_comes_with_the_lock_and_its_error_releases_it(lock_kind):
+    with card_locks.card_lock(card_id=43, read_first=_plain_read) as lock:
+        assert lock.first == 42
+
+    def refused() -> None:
+        raise LookupError("not connected")
+
+    with pytest.raises(LookupError), card_locks.card_lock(card_id=43, read_first=refused):
+        pass
+    # Neither left the lock held: another connection takes it at once.
+    assert _second_holder_waits(44, 43) < HELD_SECONDS * 0.5

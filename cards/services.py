@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from approvals.models import Team
 from cards import errors
-from cards.card_locks import CardLock, card_lock
+from cards.card_locks import card_lock
 from cards.conf import cards_settings
 from cards.models import TITLE_MAX_LENGTH, URL_MAX_LENGTH, Board, CardWidget, LinkPreview
 from cards.provider_calls import (
@@ -364,20 +364,14 @@ def card_update(
         raise errors.NothingToChange(errors.NOTHING_TO_CHANGE)
     integration = card.provider
     provider = provider_for(integration, TicketUpdate, "editing tasks")
-    team = card.board.team
-
-    def account_read() -> Any:
-        try:
-            return account_for(user=acting_user, team=team, integration=integration)
-        except ApplicationError as error:
-            # Not connected, or the account needs reconnecting: the tool was not asked, the card
-            # is unchanged, and the values come back for the retry after connecting.
-            error.detail = {**error.detail, "submitted": submitted}
-            raise
-
-    # The account is read as soon as the card's lock is held, in the lock's round trip.
-    with card_lock(card_id=card.pk, read_first=account_read) as lock:
-        account = lock.first
+    try:
+        account = account_for(user=acting_user, team=card.board.team, integration=integration)
+    except ApplicationError as error:
+        # Not connected, or the account needs reconnecting: the tool was not asked, the card is
+        # unchanged, and the values come back for the retry after connecting.
+        error.detail = {**error.detail, "submitted": submitted}
+        raise
+    with card_lock(card_id=card.pk):
         current = card
         if if_match is not None:
             # The version is compared with the card as stored now, under the lock; without
@@ -406,20 +400,20 @@ def card_update(
         except ApplicationError as error:
             error.detail = {**error.detail, "submitted": submitted}
             raise
-        if not _card_answer_store(card=current, ticket=ticket, lock=lock):
+        if not _card_answer_store(card=current, ticket=ticket):
             # Deleted while the tool was being written: the task has the change, the card is
             # gone, as if the deletion had come right after the edit.
             raise errors.CardNotFound(errors.CARD_NOT_FOUND.format(card=card.pk))
         return current
 
 
-def _card_answer_store(*, card: CardWidget, ticket: Ticket, lock: CardLock) -> bool:
-    """The tool's answer on the card, in one UPDATE of the stored fields that also ends the
-    card's lock (one round trip); False when the card is no longer stored."""
+def _card_answer_store(*, card: CardWidget, ticket: Ticket) -> bool:
+    """The tool's answer on the card, in one UPDATE of the stored fields; False when the card
+    is no longer stored."""
     values = {**_stored_values(ticket), "synced_at": timezone.now(), "sync_error": ""}
     for name, value in values.items():
         setattr(card, name, value)
-    return lock.update_and_release(CardWidget.objects.filter(pk=card.pk), values) == 1
+    return CardWidget.objects.filter(pk=card.pk).update(**values) == 1
 
 
 def _card_refresh(*, card: CardWidget, ticket: Ticket) -> CardWidget:

@@ -68,8 +68,7 @@ def test_card_update_is_one_provider_write_and_one_card_write(
     card = make_card(board, WEBSITE_TASK_FIRST, title="Draft homepage copy")
     client = api_client(member)
     # user, the card with its board and team for a member, account, the card's advisory lock
-    # (take + release: the release shares the UPDATE's round trip), last_used_at, the card's
-    # one UPDATE (no re-read without If-Match: the
+    # (take + release), last_used_at, the card's one UPDATE (no re-read without If-Match: the
     # tool's answer replaces every stored field), and the session's first-request time zone
     # mirror and its read (as in the unfurl above)
     with django_assert_max_num_queries(12) as queries:

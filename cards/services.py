@@ -39,6 +39,7 @@ from integrations.providers import (
     TicketChanges,
     TicketCreate,
     TicketRead,
+    TicketTitleRead,
     TicketUpdate,
     parse_any_link,
     supports,
@@ -246,11 +247,13 @@ def _parse_link(url: str) -> Any:
 
 
 def _linked_ticket(
-    *, board: Board, url: str, acting_user: AbstractBaseUser, source_ip: str | None
+    *, board: Board, url: str, acting_user: AbstractBaseUser, source_ip: str | None,
+    title_only: bool = False,
 ) -> tuple[LinkRef, Ticket]:
     """The ticket a pasted link points at, fetched with the user's token (one provider call: its
-    stored fields only), once the link is understood and its integration installed for the team
-    (or requested: InstallRequested)."""
+    stored fields only, or with `title_only` its title alone where the provider can ask for
+    less), once the link is understood and its integration installed for the team (or
+    requested: InstallRequested)."""
     reference = _parse_link(url)
     integration = reference.provider
     provider = provider_for(integration, TicketRead, "reading tasks")
@@ -262,11 +265,11 @@ def _linked_ticket(
             raise errors.UnknownLink(errors.UNKNOWN_LINK)
     account = installed_account_for(user=acting_user, team=board.team, integration=integration,
                                     source_ip=source_ip)
+    read = (provider.fetch_ticket_title if title_only and supports(provider, TicketTitleRead)
+            else provider.fetch_ticket_summary)
     ticket = provider_call(
         account=account, integration=integration,
-        call=lambda credentials: provider.fetch_ticket_summary(
-            credentials, reference.external_id
-        ),
+        call=lambda credentials: read(credentials, reference.external_id),
     )
     return reference, ticket
 
@@ -297,7 +300,7 @@ def unfurl(
     installed installs it (team admin) or creates the member's install request (InstallRequested).
     """
     reference, ticket = _linked_ticket(board=board, url=url, acting_user=acting_user,
-                                       source_ip=source_ip)
+                                       source_ip=source_ip, title_only=True)
     integration = reference.provider
     return LinkPreview.objects.create(
         board=board, provider=integration, title=(ticket.title or reference.url)[:TITLE_MAX_LENGTH],

@@ -35,6 +35,7 @@ from integrations.providers import (
     TicketCreate,
     TicketRead,
     TicketSearch,
+    TicketTitleRead,
     TicketUpdate,
     WebhookAnswer,
     WebhookReceiver,
@@ -72,7 +73,7 @@ MANIFEST = ProviderManifest(
     plans=frozenset({"business", "enterprise"}),
     auth_kind=AuthKind.OAUTH2,
     capabilities=frozenset({
-        LinkParsing, TicketRead, Browsing, TicketSearch, TicketCreate, TicketUpdate,
+        LinkParsing, TicketRead, TicketTitleRead, Browsing, TicketSearch, TicketCreate, TicketUpdate,
         Attachments, WebhookSubscriptions, WebhookReceiver, Revocation,
     }),
     settings=asana_settings,
@@ -115,6 +116,10 @@ class AsanaProvider(OAuth2Provider):
         return ticket_from_task(
             self.client(credentials).task(external_id, opt_fields=STORED_TASK_FIELDS)
         )
+
+    def fetch_ticket_title(self, credentials: Credentials, external_id: str) -> Ticket:
+        """The task's name alone (getTask with opt_fields=name), for a link preview."""
+        return ticket_from_task(self.client(credentials).task(external_id, opt_fields="name"))
 
     def list_tickets(
         self,

@@ -12,6 +12,7 @@ import logging
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from ipaddress import IPv4Address, ip_address
 from urllib.parse import urlsplit
 
@@ -71,6 +72,9 @@ class Destination:
         return f"{self.scheme}://{self.host_header}"
 
 
+# A pure function of its string, asked for each allow-list entry on every request (twice: the
+# target check and the pools' policy fingerprint); the entries are few and fixed by settings.
+@lru_cache(maxsize=1024)
 def normalize_host(entry: str) -> str:
     """A host as the allow-list compares it: lower case, no brackets, no trailing dot.
 

@@ -96,6 +96,16 @@ class TicketRead(Protocol):
 
 
 @runtime_checkable
+class TicketTitleRead(Protocol):
+    """Reading a ticket's title alone, for a link preview: a provider that can ask for fewer
+    fields than its stored ones makes a smaller call (Asana's opt_fields=name)."""
+
+    def fetch_ticket_title(self, credentials: Credentials, external_id: str) -> Ticket:
+        """The ticket with its title (other fields may be empty), in one provider call."""
+        ...
+
+
+@runtime_checkable
 class TicketBatchRead(Protocol):
     """Reading many tickets by id in few calls (Jira: `key in (...)`), for the tickets an import's
     listing pages did not show."""
@@ -219,6 +229,6 @@ Capability = type
 """A capability is one of the protocol classes above (`supports(provider, TicketRead)`)."""
 
 ALL_CAPABILITIES: tuple[type, ...] = (
-    LinkParsing, TicketRead, TicketBatchRead, Browsing, TicketSearch, TicketCreate, TicketUpdate, Attachments,
+    LinkParsing, TicketRead, TicketTitleRead, TicketBatchRead, Browsing, TicketSearch, TicketCreate, TicketUpdate, Attachments,
     AttachmentUpload, WebhookSubscriptions, WebhookReceiver, Revocation, LinkTarget,
 )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 
+@lru_cache(maxsize=1024)  # pure; asked for each manifest URL on every guarded request
 def host_of(url: str) -> str:
     """The lower-case host of a URL (or of a bare host), brackets and trailing dot removed."""
     url = (url or "").strip()

@@ -50,6 +50,18 @@ def test_unfurl_is_one_provider_read_and_one_insert(
     assert len(_last_used_updates(queries)) <= 1
 
 
+def test_unfurl_asks_the_provider_for_the_title_alone(sandbox, board, member, member_account):
+    # A preview stores the title: asking for every stored field makes the tool build (and the
+    # call carry) an answer the unfurl throws away.
+    response = api_client(member).post(f"/api/v1/boards/{board.pk}/unfurls/", {"url": TASK_LINK},
+                                       format="json")
+
+    assert response.status_code == 201, response.content[:300]
+    (read,) = sandbox.requests("/api/1.0/")
+    assert read["query"]["opt_fields"] == "name"
+    assert response.json()["title"]
+
+
 def test_card_update_is_one_provider_write_and_one_card_write(
     sandbox, board, member, member_account, django_assert_max_num_queries
 ):

@@ -107,3 +107,5 @@ function setUpDialogs() {
 
 setUpPasteBox();
 setUpDialogs();
+// Every handler is attached: a click on a card now opens its dialog (browser tests wait for it).
+document.documentElement.dataset.boardReady = "true";

@@ -128,3 +128,11 @@ def watched(browser, request) -> Iterator:
     for context in contexts:
         context.close()
     assert problems == [], "the browser reported errors or CSP violations"
+
+
+def board_ready(page) -> None:
+    """Wait until the board page's script has attached its handlers (board.js marks <html>):
+    a card clicked before that opens nothing."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("html[data-board-ready=true]")).to_have_count(1)

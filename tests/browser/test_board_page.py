@@ -10,6 +10,7 @@ import pytest
 
 from cards import errors
 from cards.models import Board, CardWidget
+from tests.browser.conftest import board_ready
 from tests.factories import make_member, make_team
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,6 +61,7 @@ def test_member_opens_a_board_and_a_card_with_its_stored_fields(watched, live_se
     expect(page.get_by_test_id("card-sync-error")).to_have_count(1)
     watched_page.shot("board")
 
+    board_ready(page)
     page.get_by_test_id("card-title").first.click()
     dialog = page.get_by_test_id("card-dialog")
     expect(dialog).to_be_visible()
@@ -93,6 +95,7 @@ def test_card_dialog_without_a_connection_offers_connect_instead_of_save(
     page = watched_page.page
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/boards/{board.pk}")
+    board_ready(page)
     page.get_by_test_id("card-title").first.click()
     expect(page.get_by_test_id("card-edit-title")).to_have_value("Write the launch post")
     expect(page.get_by_test_id("card-save")).to_be_hidden()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cards.models import Board, CardWidget
 from cards.templatetags.conduit_time import when_text
-from tests.browser.conftest import WatchedPage
+from tests.browser.conftest import WatchedPage, board_ready
 from tests.factories import make_member, make_team
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,6 +34,7 @@ def test_card_dialog_and_pages_show_one_format_in_the_browser_zone(browser, live
         watched = WatchedPage(context.new_page(), "dates-member").log_in_as(live_server, member)
         page = watched.page
         page.goto(f"{live_server.url}/boards/{board.pk}")
+        board_ready(page)
         page.get_by_test_id("card-title").click()
         with timezone.override(ZoneInfo("Asia/Kolkata")):
             expected = when_text(SYNCED)

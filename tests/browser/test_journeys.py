@@ -23,6 +23,7 @@ from integrations.admin import CHECK_STARTED, SANDBOX_REGISTERED
 from integrations.models import JiraServerConnection
 from integrations.sandbox.asana.seed import ADA, WEBSITE_PROJECT, WEBSITE_TASK_FIRST
 from integrations.sandbox.jira.seed import SEVERITY_FIELD
+from tests.browser.conftest import board_ready
 from tests.factories import PASSWORD, make_admin, make_member, make_support, make_team
 from tests.fixtures.asana import asana_settings_point_at
 from tests.fixtures.jira import jira_seed_state
@@ -129,6 +130,7 @@ def open_card(page, title: str) -> None:
     """Open a card's edit dialog and wait for its live details."""
     from playwright.sync_api import expect
 
+    board_ready(page)
     page.get_by_test_id("card-title").filter(has_text=title).click()
     expect(page.get_by_test_id("card-dialog")).to_be_visible()
     expect(page.get_by_test_id("details-modified")).to_be_visible()
@@ -313,6 +315,7 @@ def test_support_revokes_the_member_tokens_and_the_board_asks_to_reconnect(
     assert answer.status_code == 401
 
     # Maria, still on her board, opens a card: the board asks her to connect Asana again.
+    board_ready(page)
     page.get_by_test_id("card-title").filter(has_text="Design new navigation").click()
     prompt = page.get_by_test_id("card-dialog").get_by_test_id("connect-prompt")
     expect(prompt).to_contain_text(errors.NEEDS_CONNECTION.format(integration="Asana"))

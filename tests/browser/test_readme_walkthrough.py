@@ -18,7 +18,7 @@ import pytest
 from cards import errors
 from integrations.admin import SANDBOX_REGISTERED
 from integrations.sandbox.asana.seed import ADA
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, board_ready
 from tests.test_trial import Trial
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
@@ -92,6 +92,7 @@ def open_demo_board(page, trial: Trial) -> None:
 def open_card(page, title: str) -> None:
     from playwright.sync_api import expect
 
+    board_ready(page)
     page.get_by_test_id("card-title").filter(has_text=title).click()
     expect(page.get_by_test_id("card-dialog")).to_be_visible()
 

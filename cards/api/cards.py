@@ -212,9 +212,7 @@ class JiraIssueCreateApi(ConduitApi):
     class CreatedOutputSerializer(serializers.Serializer):
         issue = serializers.DictField(help_text="{key, url, title, status}")
         link = JiraIssueLinkSerializer()
-        attachments = serializers.DictField(
-            help_text="{copied: [...], skipped: [{name, host, url, reason}], failed: [...]}"
-        )
+        attachments = serializers.DictField(help_text=ATTACHMENTS_HELP)
 
     class InputSerializer(serializers.Serializer):
         project = serializers.CharField(max_length=100, help_text="Jira project key")

@@ -69,6 +69,19 @@ def refused_connections() -> list[tuple[str, object]]:
     REFUSED.clear()
 
 
+# -- process caches --------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def process_caches_emptied() -> Iterator[None]:
+    """Each test starts with this process's caches (config.process_cache) empty: a test's rolled
+    back rows fire no signal, and a flushed database reuses ids."""
+    from config.process_cache import forget_every_cache_locally
+
+    forget_every_cache_locally()
+    yield
+
+
 # -- Celery's current app ---------------------------------------------------------------------
 
 

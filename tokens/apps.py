@@ -24,3 +24,6 @@ class TokensConfig(AppConfig):
 
         # Provider packages call with a person's own account through this (Jira's webhook).
         platform_register(account_call=account_call_for)
+        from tokens.account_cache import connect_invalidation
+
+        connect_invalidation()

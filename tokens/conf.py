@@ -32,6 +32,10 @@ DEFAULTS: dict[str, Any] = {
     # last_used_at is written at most once per this many seconds per account (retention counts
     # days), so a 10-page import is one UPDATE, not ten.
     "TOKEN_LAST_USED_RESOLUTION_SECONDS": 60,
+    # The account a provider call uses is kept this long per process (tokens.account_cache; 0
+    # turns it off); another process's change to it is seen within the generation check.
+    "TOKEN_ACCOUNT_CACHE_SECONDS": 10,
+    "TOKEN_ACCOUNT_GENERATION_CHECK_SECONDS": 1.0,
     # Lifetime of the `state` (and PKCE verifier) kept in the session during a connect flow.
     "TOKEN_STATE_LIFETIME_SECONDS": 600,
     # Retries of refresh and revocation tasks: full-jitter exponential backoff (seconds).

@@ -11,6 +11,18 @@ from config.encryption.fields import EncryptedTextField
 from integrations.providers import provider_name
 
 
+class ConnectedAccountQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """A bulk update drops the kept accounts (tokens.account_cache), as a save does, unless
+        it writes only columns no caller decides on."""
+        from tokens import account_cache
+
+        rows = super().update(**kwargs)
+        if rows:
+            account_cache.rows_updated(kwargs)
+        return rows
+
+
 class ConnectedAccount(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -58,6 +70,8 @@ class ConnectedAccount(models.Model):
     refresh_queued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ConnectedAccountQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from approvals.catalog import CATALOG
 from approvals.models import Installation, InstallRequest, Membership, Team
+from tokens import account_cache
+from tokens.account_cache import account_key
 from tokens.models import ConnectedAccount, ProviderRevocation
 
 
@@ -65,16 +67,26 @@ def account_for_call(*, user: AbstractBaseUser, team: Team,
     """account_get for an action about to call the provider, in one query: the same account
     (never a revoked one) with `team_installed`, whether the team has the integration installed.
 
-    Raw SQL on a plain cursor because this runs before every unfurl, import and card edit:
-    compiling the ORM's two querysets (account, installation) cost three times what PostgreSQL
-    takes to answer this one statement, and a RawQuerySet's column mapping another 0.1 ms
-    (bench P1)."""
-    from django.db import connections
-
+    Kept per process for a few seconds (tokens.account_cache), so a burst of one person's
+    actions reads it once. Raw SQL on a plain cursor when read: compiling the ORM's two
+    querysets (account, installation) cost three times what PostgreSQL takes to answer this one
+    statement, and a RawQuerySet's column mapping another 0.1 ms (bench P1)."""
     if not user.is_authenticated:
         return None
+    key = account_key(user_id=user.pk, team_id=team.pk, integration=integration)
+    account = account_cache.accounts.get(key, load=lambda: _account_for_call_read(
+        user_id=user.pk, team_id=team.pk, integration=integration))
+    if account is not None:
+        account.team = team  # the caller's row: account_credentials needs no second team query
+    return account
+
+
+def _account_for_call_read(*, user_id: object, team_id: object,
+                           integration: str) -> ConnectedAccount | None:
+    from django.db import connections
+
     connection = connections[ConnectedAccount.objects.db]
-    params = [user.pk, team.pk, integration, ConnectedAccount.Status.REVOKED]
+    params = [user_id, team_id, integration, ConnectedAccount.Status.REVOKED]
     with connection.cursor() as cursor:
         cursor.execute(_account_for_call_sql(), params)
         row = cursor.fetchone()
@@ -82,7 +94,6 @@ def account_for_call(*, user: AbstractBaseUser, team: Team,
         return None
     account = _account_from_row(row[:-1], connection)
     account.team_installed = bool(row[-1])
-    account.team = team  # the caller's row: account_credentials needs no second team query
     return account
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import models, transaction
 
+from config.process_cache import forget_every_cache
 from tokens import crypto
 from tokens.fields import EncryptedTextField, Sealed, encrypted_fields, seal, unseal
 
@@ -81,6 +82,7 @@ def _reencrypt_batch(
 ) -> object:
     """Re-encrypt one batch of rows (ordered by pk, after `after_pk`); the batch's last pk."""
     manager = model._base_manager
+    reencrypted_before = result.rows_reencrypted
     with transaction.atomic(using=manager.db):
         rows = manager.select_for_update().order_by("pk")
         if after_pk is not None:
@@ -102,6 +104,10 @@ def _reencrypt_batch(
                 result.rows_reencrypted += 1
                 result.values_reencrypted += len(changes)
         result.rows_seen += len(batch)
+    if result.rows_reencrypted > reencrypted_before:
+        # Rows kept in processes' memory (config.process_cache) hold the old ciphertexts, which
+        # a key retired next would no longer open.
+        forget_every_cache()
     return batch[-1][0] if batch else None
 
 

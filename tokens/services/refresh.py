@@ -17,7 +17,7 @@ from approvals.audit import audit_event_record
 from config.encryption.fields import Sealed
 from integrations.errors import ApiError, ApiTimeout, ApiUnauthorized, OAuthError
 from integrations.providers import Credentials, TokenSet
-from tokens import errors, selectors
+from tokens import account_cache, errors, selectors
 from tokens.conf import token_settings
 from tokens.models import ConnectedAccount
 from tokens.services import refresh_rows
@@ -323,6 +323,7 @@ def _mark_used(account: ConnectedAccount) -> None:
         return  # written moments ago (an earlier call of the same action)
     ConnectedAccount.objects.filter(pk=account.pk).update(last_used_at=now)
     account.last_used_at = now
+    account_cache.account_used(account, now)
 
 
 def refresh_chunk_size(count: int) -> int:

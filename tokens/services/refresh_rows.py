@@ -15,6 +15,7 @@ from typing import Any
 from django.db import connections, router
 
 from config.encryption.fields import EncryptedTextField, seal
+from tokens import account_cache
 from tokens.models import ConnectedAccount
 
 # What the sweep's refresh reads under its lock; the rest of the row stays deferred.
@@ -77,3 +78,5 @@ def account_row_update(account: ConnectedAccount, **values: Any) -> None:
         cursor.execute(sql, params)
     for name, value in values.items():
         setattr(account, name, value)
+    if "access_token" in values:
+        account_cache.account_refreshed(account)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from approvals.models import Team
 from cards import errors
-from cards.card_locks import card_lock
+from cards.card_locks import CardLock, card_lock
 from cards.conf import cards_settings
 from cards.models import TITLE_MAX_LENGTH, URL_MAX_LENGTH, Board, CardWidget, LinkPreview
 from cards.provider_calls import (
@@ -371,7 +371,7 @@ def card_update(
         # unchanged, and the values come back for the retry after connecting.
         error.detail = {**error.detail, "submitted": submitted}
         raise
-    with card_lock(card_id=card.pk):
+    with card_lock(card_id=card.pk) as held:
         current = card
         if if_match is not None:
             # The version is compared with the card as stored now, under the lock; without
@@ -400,20 +400,20 @@ def card_update(
         except ApplicationError as error:
             error.detail = {**error.detail, "submitted": submitted}
             raise
-        if not _card_answer_store(card=current, ticket=ticket):
+        if not _card_answer_store(card=current, ticket=ticket, held=held):
             # Deleted while the tool was being written: the task has the change, the card is
             # gone, as if the deletion had come right after the edit.
             raise errors.CardNotFound(errors.CARD_NOT_FOUND.format(card=card.pk))
         return current
 
 
-def _card_answer_store(*, card: CardWidget, ticket: Ticket) -> bool:
-    """The tool's answer on the card, in one UPDATE of the stored fields; False when the card
-    is no longer stored."""
+def _card_answer_store(*, card: CardWidget, ticket: Ticket, held: CardLock) -> bool:
+    """The tool's answer on the card, in one UPDATE of the stored fields sent with the card
+    lock's release; False when the card is no longer stored."""
     values = {**_stored_values(ticket), "synced_at": timezone.now(), "sync_error": ""}
     for name, value in values.items():
         setattr(card, name, value)
-    return CardWidget.objects.filter(pk=card.pk).update(**values) == 1
+    return held.update_and_release(CardWidget.objects.filter(pk=card.pk), values) == 1
 
 
 def _card_refresh(*, card: CardWidget, ticket: Ticket) -> CardWidget:

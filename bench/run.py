@@ -84,6 +84,7 @@ def main() -> int:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connections
+    from django.test.utils import override_settings
 
     from bench import processes, scenarios
     from bench.harness import Results
@@ -105,8 +106,8 @@ def main() -> int:
                 "EGRESS_CA_BUNDLE": sandbox.ca_file,
             }
             os.environ.update(overrides)  # for gunicorn and the worker
-            for name, value in overrides.items():
-                setattr(settings, name, value)  # for this process, already configured
+            # For this process, already configured; sends setting_changed like a test's override.
+            override_settings(**overrides).enable()
             world = make_world(sandbox)
             for key, scenario in (("P1", scenarios.p1_unfurl), ("P1", scenarios.p1_update),
                                   ("P2", scenarios.p2_cards_list), ("P3", scenarios.p3_import)):

@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from integrations.egress import guarded_session
+from integrations.egress import thread_session
 from integrations.egress.observe import endpoint_templates_register
 from integrations.errors import ApiError, error_from_exception
 
@@ -42,8 +42,10 @@ class BaseClient:
         session: requests.Session | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.session = session or guarded_session(allowed_hosts=allowed_hosts)
-        self.session.headers.update({"Accept": "application/json", **(headers or {})})
+        # Without a session of its own, the client uses its thread's (shared with the thread's
+        # other clients of these hosts, so it is never given this client's headers).
+        self.session = session or thread_session(allowed_hosts=allowed_hosts)
+        self.headers = {"Accept": "application/json", **(headers or {})}
 
     # -- to override ---------------------------------------------------------------------------
     def error_message(self, response: requests.Response) -> str:
@@ -77,7 +79,9 @@ class BaseClient:
                 params=params,
                 json=json,
                 data=data,
-                headers=headers,
+                # The client's headers (a user's token) go with its own session only: a session
+                # passed in reaches another host (a signed download URL).
+                headers={**self.headers, **(headers or {})} if session is None else headers,
                 timeout=self.timeout,
                 stream=stream,
             )

@@ -16,9 +16,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-import threading
 from datetime import UTC, datetime, timedelta
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urljoin
 
@@ -28,7 +26,7 @@ from requests_oauthlib import OAuth2Session
 
 from integrations.asana.conf import asana_settings
 from integrations.asana.oauth_transport import loopback_transport
-from integrations.egress import guarded_session
+from integrations.egress import guarded_session, thread_session
 from integrations.errors import ApiError, OAuthError, error_from_exception
 from integrations.providers import AuthorizationStart, TokenSet
 
@@ -146,7 +144,8 @@ def refresh(*, refresh_token: str) -> TokenSet:
         "client_secret": asana_settings.ASANA_CLIENT_SECRET,
     }
     try:
-        response = _token_session().post(endpoint(TOKEN_PATH), data=form, timeout=TIMEOUT)
+        response = thread_session().post(endpoint(TOKEN_PATH), data=form, timeout=TIMEOUT,
+                                         headers={"Accept": "application/json"})
     except requests.RequestException as error:
         raise error_from_exception(error, provider=PROVIDER) from None
     _raise_for_error(response)
@@ -155,21 +154,6 @@ def refresh(*, refresh_token: str) -> TokenSet:
         # what oauthlib refused too (MissingTokenError, MissingTokenTypeError)
         raise OAuthError(MALFORMED_TOKEN_ANSWER, error="invalid_response", provider=PROVIDER)
     return _token_set(body, refresh_token=body.get("refresh_token") or None)
-
-
-_sessions = threading.local()
-
-
-def _token_session() -> requests.Session:
-    """This thread's guarded session for the token endpoint (its connections are the guard's
-    shared pools, rebuilt after a fork or a policy change)."""
-    session = getattr(_sessions, "token", None)
-    if session is None:
-        session = _sessions.token = guarded_session()
-        session.headers["Accept"] = "application/json"
-        # Kept for the thread's life: no cookie of one answer rides along with the next request.
-        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    return session
 
 
 def revoke(*, token: str) -> None:

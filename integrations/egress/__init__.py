@@ -28,6 +28,7 @@ from integrations.egress.transport import (
     bounded_timeout,
     guard_session,
     guarded_session,
+    thread_session,
 )
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "check_destination",
     "guard_session",
     "guarded_session",
+    "thread_session",
 ]

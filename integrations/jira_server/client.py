@@ -133,7 +133,7 @@ class JiraClient(BaseClient):
         try:
             response = self.session.post(
                 url, files={"file": (filename, content, content_type or "application/octet-stream")},
-                headers=XSRF_HEADER, timeout=self.timeout,
+                headers={**self.headers, **XSRF_HEADER}, timeout=self.timeout,
             )
         except requests.RequestException as error:
             raise error_from_exception(error, provider=self.provider) from None

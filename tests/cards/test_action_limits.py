@@ -106,3 +106,38 @@ def test_import_of_a_whole_project_is_one_list_call_per_page(
         list_path
     ] * pages
     assert len(_last_used_updates(queries)) <= 1
+
+
+# -- in a burst: the account is kept (tokens.account_cache), what remains is the limit itself --
+
+
+def test_the_next_unfurl_of_a_burst_is_the_provider_read_and_the_insert_alone(
+    sandbox, board, member, member_account, django_assert_num_queries
+):
+    from cards import services
+
+    services.unfurl(board=board, url=TASK_LINK, acting_user=member)
+    sandbox.clear_requests()
+    with django_assert_num_queries(1) as queries:
+        services.unfurl(board=board, url=TASK_LINK, acting_user=member)
+    assert queries.captured_queries[0]["sql"].startswith('INSERT INTO "cards_linkpreview"')
+    assert _api_calls(sandbox) == [f"GET /api/1.0/tasks/{WEBSITE_TASK_FIRST}"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_next_edit_of_a_burst_is_the_lock_and_the_update_sent_with_the_release(
+    sandbox, board, member, member_account, django_assert_num_queries
+):
+    # Outside a transaction, as a request runs: the card's UPDATE, its COMMIT and the unlock
+    # are one statement (cards.card_locks.CardLock.update_and_release).
+    from cards import services
+
+    card = make_card(board, WEBSITE_TASK_FIRST, title="Draft homepage copy")
+    services.card_update(card=card, acting_user=member, title="First")
+    sandbox.clear_requests()
+    with django_assert_num_queries(2) as queries:
+        services.card_update(card=card, acting_user=member, title="Second")
+    lock, store = (query["sql"] for query in queries.captured_queries)
+    assert lock.startswith("SELECT pg_advisory_lock")
+    assert store.startswith('BEGIN; UPDATE "cards_cardwidget"') and "pg_advisory_unlock" in store
+    assert _api_calls(sandbox) == [f"PUT /api/1.0/tasks/{WEBSITE_TASK_FIRST}"]

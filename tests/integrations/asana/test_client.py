@@ -229,3 +229,26 @@ def test_a_link_attachment_is_not_downloaded(sandbox, asana, ada):
     with pytest.raises(ApiError, match="link to gdrive"):
         asana.download_attachment(ada, link)
     assert sandbox.requests("/assets/") == []
+
+
+def test_clients_of_one_thread_share_a_session_and_each_sends_its_own_token(
+    sandbox, least_privilege_token, grace_token
+):
+    from integrations.sandbox.asana.seed import ADA, GRACE
+
+    ada_client, grace_client = AsanaClient(least_privilege_token), AsanaClient(grace_token)
+    assert ada_client.session is grace_client.session  # one session, its pooled connections
+    assert "Authorization" not in ada_client.session.headers  # never a user's token
+    assert [ada_client.me()["gid"], grace_client.me()["gid"], ada_client.me()["gid"]] == [
+        ADA, GRACE, ADA]
+
+
+def test_another_thread_gets_a_session_of_its_own(sandbox, least_privilege_token):
+    import threading
+
+    here = AsanaClient(least_privilege_token).session
+    there = []
+    thread = threading.Thread(target=lambda: there.append(AsanaClient(least_privilege_token).session))
+    thread.start()
+    thread.join()
+    assert there and there[0] is not here

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.models import QuerySet
 from django.db.models.sql import UpdateQuery
 
@@ -50,8 +50,9 @@ UNLOCK_SQL = "SELECT pg_advisory_unlock(%s, %s)"
 class CardLock:
     """The held lock of one card (what `card_lock` yields)."""
 
-    def __init__(self, key: int | None = None) -> None:
+    def __init__(self, key: int | None = None, db: Any = None) -> None:
         self.key = key  # the advisory lock's second key; None for a file lock
+        self.db = db  # the connection holding the advisory lock
         self.released = False
 
     def update_and_release(self, rows: QuerySet, values: dict[str, Any]) -> int:
@@ -59,12 +60,13 @@ class CardLock:
         advisory lock and no open transaction, the UPDATE, its COMMIT and the unlock go to the
         server as one message (a simple query of three statements runs them in order, the
         unlock after the commit); otherwise the UPDATE alone, and the block's end unlocks."""
-        if self.key is None or connection.in_atomic_block or _server_side_binding():
+        db = self.db
+        if self.key is None or db.in_atomic_block or _server_side_binding(db):
             return rows.update(**values)
         query = rows.query.chain(UpdateQuery)
         query.add_update_values(values)
-        sql, params = query.get_compiler(connection=connection).as_sql()
-        with connection.cursor() as cursor:
+        sql, params = query.get_compiler(connection=db).as_sql()
+        with db.cursor() as cursor:
             cursor.execute(f"BEGIN; {sql}; COMMIT; {UNLOCK_SQL}",
                            [*params, ADVISORY_NAMESPACE, self.key])
             cursor.nextset()  # BEGIN's result, then the UPDATE's
@@ -73,31 +75,32 @@ class CardLock:
         return changed
 
 
-def _server_side_binding() -> bool:
+def _server_side_binding(db: Any) -> bool:
     # Server-side binding sends one statement per message: no three-statement query.
-    return bool(connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
+    return bool(db.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
 
 
 @contextmanager
 def _advisory_lock(card_id: int) -> Iterator[CardLock]:
     # Two cards whose ids agree modulo 2**31 share a lock: they serialise, nothing worse.
     key = card_id % INT4_RANGE
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy is a lookup
+    with db.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s, %s)", [ADVISORY_NAMESPACE, key])
-    held = CardLock(key)
+    held = CardLock(key, db)
     try:
         yield held
     finally:
         if not held.released:
             try:
-                with connection.cursor() as cursor:
+                with db.cursor() as cursor:
                     cursor.execute(UNLOCK_SQL, [ADVISORY_NAMESPACE, key])
             except DatabaseError:
                 # The connection cannot run the unlock (an aborted transaction, a lost server,
                 # a last UPDATE that failed after its BEGIN): closing it is the other way the
                 # server releases a session lock, and the error that got here, if any, is the
                 # one worth raising.
-                connection.close()
+                db.close()
 
 
 @contextmanager

@@ -46,9 +46,17 @@ class AppSettings:
 
 
 _every: list[AppSettings] = []
+_generation = [0]
+
+
+def settings_generation() -> int:
+    """A number that moves whenever a setting changes: what a value derived from settings (the
+    egress guard's allow-list) is kept under."""
+    return _generation[0]
 
 
 def _forget_values(**kwargs: Any) -> None:
+    _generation[0] += 1
     for app_settings in _every:
         app_settings._values.clear()
 

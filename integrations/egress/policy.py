@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.util.connection import allowed_gai_family
 
+from config.app_settings import settings_generation
 from integrations.conf import integration_settings
 from integrations.egress.addresses import IPAddress, address_refusal, display
 from integrations.providers.registry import all_providers
@@ -101,16 +102,25 @@ def provider_hosts() -> set[str]:
     }
 
 
-def allowed_hosts(extra: Iterable[str] = ()) -> set[str]:
-    """Provider hosts, plus EGRESS_ALLOWED_HOSTS, plus the caller's own (a Jira Server host)."""
+def allowed_hosts(extra: Iterable[str] = ()) -> frozenset[str]:
+    """Provider hosts, plus EGRESS_ALLOWED_HOSTS, plus the caller's own (a Jira Server host).
+
+    Asked twice per request (the target check, the pools' policy fingerprint) and a function of
+    the settings and `extra` alone: kept until a setting changes."""
+    return _allowed_hosts(settings_generation(), tuple(extra))
+
+
+@lru_cache(maxsize=256)
+def _allowed_hosts(generation: int, extra: tuple[str, ...]) -> frozenset[str]:
     hosts = provider_hosts()
     hosts.update(normalize_host(entry) for entry in integration_settings.EGRESS_ALLOWED_HOSTS)
     hosts.update(normalize_host(entry) for entry in extra)
     hosts.discard("")
-    return hosts
+    return frozenset(hosts)
 
 
-def host_is_allowed(host: str, allowed: set[str], *, allow_loopback: bool) -> bool:
+def host_is_allowed(host: str, allowed: frozenset[str] | set[str], *,
+                    allow_loopback: bool) -> bool:
     if host in allowed:
         return True
     if allow_loopback and _is_loopback_name(host):

@@ -470,6 +470,7 @@ CONDUIT_KEYSET_FILE = env("CONDUIT_KEYSET_FILE") or (
 )
 TOKEN_RETENTION_DAYS = int(env("TOKEN_RETENTION_DAYS", "7"))
 TOKEN_REFRESH_WINDOW_SECONDS = int(env("TOKEN_REFRESH_WINDOW_SECONDS", "600"))
+TOKEN_ACCOUNT_CACHE_SECONDS = env_int("TOKEN_ACCOUNT_CACHE_SECONDS", default=10)
 
 # -- logging: JSON lines in production, never a secret ----------------------------------------
 # config.logging.configure also installs a record factory that redacts for every handler,

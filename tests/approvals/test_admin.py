@@ -90,6 +90,20 @@ def test_member_without_console_role_cannot_enter(client, setup):
     assert response.status_code == 302 and "/admin/login/" in response.url
 
 
+def test_a_member_who_opens_the_console_is_shown_the_way_back_to_the_boards(client, setup):
+    response = console(client, setup["member"]).get("/admin/", follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The console is for team admins, support staff and operators." in page
+    assert f'href="{reverse("cards:boards")}">Back to your boards' in page
+    assert 'id="login-form"' in page  # signing in as someone else is still offered
+
+
+def test_the_console_sign_in_page_offers_no_way_back_to_someone_not_signed_in(client):
+    page = client.get("/admin/login/").content.decode()
+    assert 'id="login-form"' in page and "Back to your boards" not in page
+
+
 def test_support_sees_every_team_read_only(client, setup):
     console(client, make_support("sam"))
     listing = client.get(reverse(CHANGELIST))

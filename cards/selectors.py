@@ -11,7 +11,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -161,16 +161,8 @@ def card_page_of_board(*, user: AbstractBaseUser, board_id: int | str,
     board_pk = _int(board_id)
     if board_pk is None:
         raise errors.BoardNotFound(errors.BOARD_NOT_FOUND.format(board=board_id))
-    cards = CardWidget.objects.filter(board_id=board_pk, board__team__memberships__user=user)
-    if after is not None:
-        cards = cards.filter(
-            Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after.id)
-        )
-    columns: list[Any] = list(CARD_LIST_COLUMNS)
-    if dates_as_utc_text:
-        columns = [UtcIsoText(name) if name in ("synced_at", "created_at") else name
-                   for name in columns]
-    rows = list(cards.order_by("created_at", "id").values_list(*columns)[: size + 1])
+    rows = _page_rows(user=user, board_pk=board_pk, after=after, size=size,
+                      dates_as_utc_text=dates_as_utc_text)
     if not rows:
         board_get(user=user, board_id=board_pk)
     if len(rows) <= size:
@@ -181,6 +173,64 @@ def card_page_of_board(*, user: AbstractBaseUser, board_id: int | str,
     if isinstance(created_at, str):
         created_at = datetime.fromisoformat(created_at)
     return CardPage(rows=rows, next=CardPosition(created_at=created_at, id=last[0]))
+
+
+def _page_queryset(*, user_id: Any, board_pk: Any, after: CardPosition | None, size: int,
+                   dates_as_utc_text: bool) -> QuerySet:
+    cards = CardWidget.objects.filter(board_id=board_pk, board__team__memberships__user=user_id)
+    if after is not None:
+        cards = cards.filter(
+            Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after.id)
+        )
+    columns: list[Any] = list(CARD_LIST_COLUMNS)
+    if dates_as_utc_text:
+        columns = [UtcIsoText(name) if name in ("synced_at", "created_at") else name
+                   for name in columns]
+    return cards.order_by("created_at", "id").values_list(*columns)[: size + 1]
+
+
+# The page query's SQL by (after a position, dates as text, page size), compiled once with a
+# marker in place of each value, and where each value goes: building and compiling the queryset
+# took 1.3 ms of a 5.6 ms cards-list request (bench P5), running it 1.4 ms. The values change
+# per request; the statement does not.
+_MARKERS = {"user": -101, "board": -102, "after_id": -103,
+            "after_time": datetime(1, 1, 1, tzinfo=UTC)}
+_page_sql: dict[tuple[bool, bool, int], tuple[str, list[str]] | None] = {}
+
+
+def _page_statement(key: tuple[bool, bool, int]) -> tuple[str, list[str]] | None:
+    """The SQL and the names of its parameters in order; None when a parameter is not one of
+    the markers (another Django compiling it otherwise): the ORM answers then."""
+    if key not in _page_sql:
+        has_after, dates_as_utc_text, size = key
+        after = (CardPosition(created_at=_MARKERS["after_time"], id=_MARKERS["after_id"])
+                 if has_after else None)
+        sql, compiled = _page_queryset(
+            user_id=_MARKERS["user"], board_pk=_MARKERS["board"], after=after, size=size,
+            dates_as_utc_text=dates_as_utc_text).query.sql_with_params()
+        by_value = {value: name for name, value in _MARKERS.items()}
+        names = [by_value.get(value) for value in compiled]
+        _page_sql[key] = None if None in names else (sql, names)
+    return _page_sql[key]
+
+
+def _page_rows(*, user: AbstractBaseUser, board_pk: int, after: CardPosition | None,
+               size: int, dates_as_utc_text: bool) -> list[tuple[Any, ...]]:
+    """The page query's rows: by the SQL compiled once on PostgreSQL (whose rows need no
+    converter for these columns), by the ORM elsewhere."""
+    statement = None
+    if connection.vendor == "postgresql":
+        statement = _page_statement((after is not None, dates_as_utc_text, size))
+    if statement is None:
+        return list(_page_queryset(user_id=user.pk, board_pk=board_pk, after=after, size=size,
+                                   dates_as_utc_text=dates_as_utc_text))
+    sql, names = statement
+    values = {"user": user.pk, "board": board_pk}
+    if after is not None:
+        values.update(after_id=after.id, after_time=after.created_at)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values[name] for name in names])
+        return cursor.fetchall()
 
 
 def link_previews_of_board(*, board: Board) -> QuerySet[LinkPreview]:

@@ -201,3 +201,25 @@ def test_an_unknown_or_malformed_board_id_is_not_found(member):
     for board_id in (10**12, 2**63):
         response = api_client(member).get(f"/api/v1/boards/{board_id}/cards/")
         assert response.status_code == 404
+
+
+@pytest.mark.parametrize("has_after", [False, True])
+def test_the_page_statement_is_compiled_once_and_answers_as_the_orm_does(board, member,
+                                                                         has_after):
+    # The cards list runs SQL compiled once, with the values put where markers were
+    # (cards.selectors._page_statement); the ORM's own query must give the same rows.
+    from cards.selectors import CardPosition, _page_queryset, _page_rows, _page_statement
+
+    if board.pk == member.pk:  # values that differ, so a parameter put in the wrong place shows
+        board = Board.objects.create(team=board.team, name="Another", created_by=member)
+    ids = _fill(board, 7)
+    after = None
+    if has_after:
+        third = CardWidget.objects.get(pk=ids[2])
+        after = CardPosition(created_at=third.created_at, id=third.pk)
+    assert _page_statement((has_after, True, 3)) is not None
+    for dates_as_utc_text in (False, True):
+        arguments = {"board_pk": board.pk, "after": after, "size": 3,
+                     "dates_as_utc_text": dates_as_utc_text}
+        assert _page_rows(user=member, **arguments) == list(
+            _page_queryset(user_id=member.pk, **arguments))

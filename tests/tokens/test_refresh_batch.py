@@ -13,25 +13,12 @@ from django.utils import timezone
 
 from approvals.models import AuditEvent
 from integrations.errors import ApiRateLimited, ApiUnavailable
-from tests.factories import make_member
-from tests.tokens.lifecycle_fixtures import expire, make_connected_account, refresh_grants
+from tests.tokens.lifecycle_fixtures import expiring_accounts, refresh_grants
 from tokens import services, tasks
 from tokens.models import ConnectedAccount
 from tokens.services import refresh_rows
 
 pytestmark = pytest.mark.django_db
-
-
-def expiring_accounts(asana, asana_team, count: int) -> list[ConnectedAccount]:
-    """`count` accounts of their own users whose tokens expired, here and at Asana."""
-    accounts = []
-    for number in range(count):
-        user = make_member(asana_team.team, f"batch-{number}")
-        account, _ = make_connected_account(asana, user=user, team=asana_team.team)
-        expire(asana, account)
-        accounts.append(ConnectedAccount.objects.get(pk=account.pk))
-    asana.clear_requests()
-    return accounts
 
 
 def ids(accounts: list[ConnectedAccount]) -> list[str]:
@@ -60,7 +47,7 @@ def assert_untouched(account: ConnectedAccount) -> None:
 def test_group_of_25_is_refreshed_in_as_many_queries_as_a_group_of_one(
     asana, asana_team, django_assert_max_num_queries
 ):
-    accounts = expiring_accounts(asana, asana_team, 26)
+    accounts = expiring_accounts(asana, asana_team.team, 26)
     # per group: two transactions (here a SAVEPOINT and its RELEASE each, inside the test's
     # transaction), each one lock of all the rows and one write of all of them
     with django_assert_max_num_queries(8):
@@ -79,7 +66,7 @@ def test_group_of_25_is_refreshed_in_as_many_queries_as_a_group_of_one(
 def test_account_refreshed_by_another_caller_between_the_two_locks_is_fresh(
     asana, asana_team, monkeypatch
 ):
-    accounts = expiring_accounts(asana, asana_team, 3)
+    accounts = expiring_accounts(asana, asana_team.team, 3)
     locks = []
     accounts_lock = refresh_rows.accounts_lock
 
@@ -101,7 +88,7 @@ def test_account_refreshed_by_another_caller_between_the_two_locks_is_fresh(
 
 
 def test_invalid_grant_marks_its_account_and_the_others_are_stored(asana, asana_team):
-    accounts = expiring_accounts(asana, asana_team, 3)
+    accounts = expiring_accounts(asana, asana_team.team, 3)
     asana.control("revoke_token", token=accounts[1].refresh_token)
 
     result = services.accounts_refresh_batch(account_ids=ids(accounts))
@@ -119,7 +106,7 @@ def test_invalid_grant_marks_its_account_and_the_others_are_stored(asana, asana_
 
 
 def test_server_error_of_one_account_counts_its_failure_and_keeps_its_tokens(asana, asana_team):
-    accounts = expiring_accounts(asana, asana_team, 3)
+    accounts = expiring_accounts(asana, asana_team.team, 3)
     asana.fault(path_prefix="/-/oauth_token", times=1)  # the first refresh passes
     asana.fault(path_prefix="/-/oauth_token", status=503, times=1)
 
@@ -139,7 +126,7 @@ def test_server_error_of_one_account_counts_its_failure_and_keeps_its_tokens(asa
 
 
 def test_rate_limited_group_stores_what_succeeded_and_leaves_the_rest(asana, asana_team):
-    accounts = expiring_accounts(asana, asana_team, 5)
+    accounts = expiring_accounts(asana, asana_team.team, 5)
     asana.fault(path_prefix="/-/oauth_token", times=2)  # two refreshes pass
     asana.fault(path_prefix="/-/oauth_token", status=429, retry_after=3, times=1)
 
@@ -160,7 +147,7 @@ def test_rate_limited_group_stores_what_succeeded_and_leaves_the_rest(asana, asa
 def test_calls_stop_at_the_time_budget_and_the_rest_is_left_as_it_was(asana, asana_team,
                                                                         settings):
     settings.TOKEN_REFRESH_BATCH_SECONDS = 0.5
-    accounts = expiring_accounts(asana, asana_team, 4)
+    accounts = expiring_accounts(asana, asana_team.team, 4)
     asana.fault(path_prefix="/-/oauth_token", latency_ms=300)
 
     result = services.accounts_refresh_batch(account_ids=ids(accounts))
@@ -178,7 +165,7 @@ def test_calls_stop_at_the_time_budget_and_the_rest_is_left_as_it_was(asana, asa
 
 def test_uncalled_account_keeps_an_earlier_lost_answer_on_record(asana, asana_team, settings):
     settings.TOKEN_REFRESH_BATCH_SECONDS = 0.1
-    accounts = expiring_accounts(asana, asana_team, 2)
+    accounts = expiring_accounts(asana, asana_team.team, 2)
     lost_at = timezone.now() - timedelta(minutes=3)
     ConnectedAccount.objects.filter(pk=accounts[1].pk).update(refresh_attempt_started_at=lost_at)
     asana.fault(path_prefix="/-/oauth_token", latency_ms=200, times=1)
@@ -190,7 +177,7 @@ def test_uncalled_account_keeps_an_earlier_lost_answer_on_record(asana, asana_te
 
 
 def test_deleted_account_in_the_group_is_gone(asana, asana_team):
-    accounts = expiring_accounts(asana, asana_team, 3)
+    accounts = expiring_accounts(asana, asana_team.team, 3)
     ConnectedAccount.objects.filter(pk=accounts[1].pk).delete()
 
     result = services.accounts_refresh_batch(account_ids=ids(accounts))
@@ -203,7 +190,7 @@ def test_deleted_account_in_the_group_is_gone(asana, asana_team):
 def test_chunk_is_refreshed_in_groups_of_the_batch_size(asana, asana_team, settings,
                                                          django_assert_max_num_queries):
     settings.TOKEN_REFRESH_BATCH_SIZE = 2
-    accounts = expiring_accounts(asana, asana_team, 5)
+    accounts = expiring_accounts(asana, asana_team.team, 5)
     ConnectedAccount.objects.filter(pk=accounts[4].pk).update(
         expires_at=timezone.now() + timedelta(hours=1))
 

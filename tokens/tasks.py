@@ -101,9 +101,25 @@ def refresh_accounts(self: Task, account_ids: list[str]) -> dict[str, int]:
     one account becomes that account's own refresh_account task with its backoff.
     """
     outcomes: dict[str, int] = {}
+    try:
+        deferred, countdown = _refresh_groups(self, account_ids, outcomes)
+    except Exception:
+        outcomes["error"] = outcomes.get("error", 0) + 1
+        raise
+    finally:
+        for outcome, count in outcomes.items():
+            token_refresh_record(REFRESH_OUTCOMES.get(outcome, "error"), count)
+    if deferred:
+        refresh_accounts.apply_async(args=[deferred], countdown=countdown)
+        outcomes["deferred"] = len(deferred)
+    return outcomes
+
+
+def _refresh_groups(task: Task, account_ids: list[str],
+                    outcomes: dict[str, int]) -> tuple[list[str], float]:
+    """refresh_accounts' groups, counting into `outcomes`; the rest of the chunk to publish
+    again and after how many seconds (none when the chunk is done)."""
     pending = list(account_ids)
-    deferred: list[str] = []  # the rest of the chunk, published again after `countdown`
-    countdown = 0.0
     size = max(1, int(token_settings.TOKEN_REFRESH_BATCH_SIZE))
     checked_at = float("-inf")
     while pending:
@@ -112,19 +128,18 @@ def refresh_accounts(self: Task, account_ids: list[str]) -> dict[str, int]:
         pause = 0.0
         if time.monotonic() - checked_at >= PAUSE_CHECK_SECONDS:
             pause, checked_at = refresh_pause_remaining(), time.monotonic()
-        if pause and not self.request.is_eager:
-            deferred, countdown = pending, pause
-            break
+        if pause and not task.request.is_eager:
+            return pending, pause
         group, pending = pending[:size], pending[size:]
         try:
             result = services.accounts_refresh_batch(account_ids=group)
         except TokenStoreBusy:
             outcomes["failed"] = outcomes.get("failed", 0) + len(group)
-            if not self.request.is_eager:
+            if not task.request.is_eager:
                 refresh_accounts.apply_async(args=[group], countdown=services.backoff_seconds(0))
             continue
         for account_id, error in result.failures.items():
-            if error.retryable and not self.request.is_eager:
+            if error.retryable and not task.request.is_eager:
                 refresh_account.apply_async(args=[account_id],
                                             countdown=services.retry_delay(error, 0))
             elif not error.retryable:
@@ -136,20 +151,13 @@ def refresh_accounts(self: Task, account_ids: list[str]) -> dict[str, int]:
         pending = result.uncalled + pending
         if result.rate_limited is not None:
             account_id, error = result.rate_limited
-            if self.request.is_eager:
+            if task.request.is_eager:
                 outcomes["failed"] = outcomes.get("failed", 0) + 1  # the next beat run retries
                 continue
-            countdown = services.retry_delay(error, 0)
-            _refresh_pause(countdown)
-            deferred = [account_id, *pending]
-            break
-    if deferred:
-        refresh_accounts.apply_async(args=[deferred], countdown=countdown)
-    for outcome, count in outcomes.items():
-        token_refresh_record(REFRESH_OUTCOMES.get(outcome, "error"), count)
-    if deferred:
-        outcomes["deferred"] = len(deferred)
-    return outcomes
+            delay = services.retry_delay(error, 0)
+            _refresh_pause(delay)
+            return [account_id, *pending], delay
+    return [], 0.0
 
 
 def refresh_chunks_publish(chunks: list[list[str]]) -> None:

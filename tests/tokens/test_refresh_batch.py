@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from approvals.models import AuditEvent
+from config.encryption.keyset import DecryptionError
 from integrations.errors import ApiRateLimited, ApiUnavailable
 from tests.tokens.lifecycle_fixtures import expiring_accounts, refresh_grants
 from tokens import services, tasks
@@ -200,3 +202,21 @@ def test_chunk_is_refreshed_in_groups_of_the_batch_size(asana, asana_team, setti
     locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
     assert len(locks) == 5  # two per group, one for the last group (nothing due in it)
     assert len(refresh_grants(asana)) == 4
+
+
+def test_unexpected_error_of_one_account_keeps_the_tokens_the_group_already_obtained(
+    asana, asana_team
+):
+    accounts = expiring_accounts(asana, asana_team.team, 3)
+    with connection.cursor() as cursor:  # another row's ciphertext: it cannot be decrypted here
+        cursor.execute("UPDATE tokens_connectedaccount SET refresh_token = "
+                       "(SELECT refresh_token FROM tokens_connectedaccount WHERE id = %s) "
+                       "WHERE id = %s", [accounts[0].pk.hex, accounts[1].pk.hex])
+
+    with pytest.raises(DecryptionError):
+        services.accounts_refresh_batch(account_ids=ids(accounts))
+
+    assert_refreshed(accounts[0])
+    assert stored(accounts[1]).refresh_attempt_started_at is not None
+    assert_untouched(accounts[2])
+    assert len(refresh_grants(asana)) == 1

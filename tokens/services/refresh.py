@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from django.db import OperationalError, transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -305,7 +305,8 @@ def accounts_refresh_batch(*, account_ids: list[str]) -> BatchResult:
     marked and audited, the failure counted, the attempt kept on record when the answer may
     be lost). The calls stop after TOKEN_REFRESH_BATCH_SECONDS, so the rows are not held
     locked for long, and at a 429: the accounts not called yet are left as they were, in
-    `uncalled`. A database lock that cannot be had raises TokenStoreBusy.
+    `uncalled`. A database lock that cannot be had raises TokenStoreBusy; an unexpected error
+    of one account is raised after the others' results are committed.
     """
     margin = float(token_settings.TOKEN_REFRESH_WINDOW_SECONDS)
     result = BatchResult()
@@ -355,6 +356,7 @@ def _batch_refresh(seen: dict[str, _Seen], recorded_at: datetime, *, margin: flo
     budget = float(token_settings.TOKEN_REFRESH_BATCH_SECONDS)
     spent = 0.0
     writes: list[tuple[ConnectedAccount, dict[str, Any]]] = []
+    unexpected: Exception | None = None
     with transaction.atomic():
         locked = {str(account.pk): account for account in refresh_rows.accounts_lock(list(seen))}
         for account_id, before in seen.items():
@@ -366,13 +368,21 @@ def _batch_refresh(seen: dict[str, _Seen], recorded_at: datetime, *, margin: flo
                     or not _expires_within(account, margin)):
                 result.outcomes[account_id] = "fresh"  # another caller refreshed it
                 continue
-            if result.rate_limited is not None or spent >= budget:
+            if result.rate_limited is not None or unexpected is not None or spent >= budget:
                 result.uncalled.append(account_id)
                 if account.refresh_attempt_started_at == recorded_at:  # not another caller's
                     writes.append((account, {"refresh_attempt_started_at": before.attempt}))
                 continue
             started = time.monotonic()
-            outcome = _refresh_attempt(account, answer_lost=before.attempt is not None)
+            try:
+                outcome = _refresh_attempt(account, answer_lost=before.attempt is not None)
+            except DatabaseError:
+                raise  # nothing can be committed: the attempts on record stand for the answers
+            except Exception as error:  # noqa: BLE001 - raised once the others are stored
+                # Not a provider's answer (a token that cannot be decrypted, a bug): the tokens
+                # the group already obtained are not rolled back with it.
+                unexpected = error
+                continue
             spent += time.monotonic() - started
             if isinstance(outcome, TokenSet):
                 writes.append((account, _refreshed_values(outcome)))
@@ -387,6 +397,8 @@ def _batch_refresh(seen: dict[str, _Seen], recorded_at: datetime, *, margin: flo
                 result.outcomes[account_id] = "failed"
                 result.failures[account_id] = outcome
         refresh_rows.account_rows_update(writes)
+    if unexpected is not None:
+        raise unexpected
 
 
 def accounts_refresh_now(*, accounts: QuerySet[ConnectedAccount]) -> int:

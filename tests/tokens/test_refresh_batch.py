@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -16,7 +17,8 @@ from approvals.models import AuditEvent
 from config.encryption.keyset import DecryptionError
 from integrations.errors import ApiRateLimited, ApiUnavailable
 from tests.tokens.lifecycle_fixtures import expiring_accounts, refresh_grants
-from tokens import services, tasks
+from tokens import account_cache, services, tasks
+from tokens.account_cache import account_key
 from tokens.models import ConnectedAccount
 from tokens.services import refresh_rows
 
@@ -220,3 +222,23 @@ def test_unexpected_error_of_one_account_keeps_the_tokens_the_group_already_obta
     assert stored(accounts[1]).refresh_attempt_started_at is not None
     assert_untouched(accounts[2])
     assert len(refresh_grants(asana)) == 1
+
+
+def test_group_drops_this_processs_kept_copies_of_what_it_refreshed_and_nothing_else(
+    asana, asana_team
+):
+    accounts = expiring_accounts(asana, asana_team.team, 3)
+    ConnectedAccount.objects.filter(pk=accounts[2].pk).update(
+        expires_at=timezone.now() + timedelta(hours=1))
+    keys = [account_key(user_id=account.user_id, team_id=account.team_id,
+                        integration=account.integration) for account in accounts]
+    for key, account in zip(keys, accounts, strict=True):
+        account_cache.accounts.get(key, load=lambda account=account: account)
+    generation = cache.get(account_cache.GENERATION_KEY)
+
+    services.accounts_refresh_batch(account_ids=ids(accounts))
+
+    # the attempts it records decide nothing for a caller: no process drops its kept accounts
+    assert cache.get(account_cache.GENERATION_KEY) == generation
+    assert [account_cache.accounts.get(key, load=lambda: "read again") for key in keys] == [
+        "read again", "read again", accounts[2]]

@@ -345,8 +345,8 @@ def _batch_attempts_record(account_ids: list[str], *, margin: float,
                 seen[account_id] = _Seen(_stored_access_token(account),
                                          account.refresh_attempt_started_at)
         if seen:
-            ConnectedAccount.objects.filter(pk__in=list(seen)).update(
-                refresh_attempt_started_at=now, updated_at=now)
+            refresh_rows.accounts_update(list(seen), refresh_attempt_started_at=now,
+                                         updated_at=now)
     return seen, now
 
 

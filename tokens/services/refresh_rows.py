@@ -2,9 +2,9 @@
 
 The sweep refreshes thousands of accounts a minute, in groups whose rows are locked together
 and written with one round trip: built by the ORM, compiling these statements (filters,
-ordering, the model's save) was most of a refresh's CPU. These are the same statements, kept as strings; values still pass through
-each field's own conversion, so encrypted columns hold ciphertexts bound to their row and
-datetimes are stored as Django stores them.
+ordering, the model's save) was most of a refresh's CPU. These are the same statements, kept
+as strings; values still pass through each field's own conversion, so encrypted columns hold
+ciphertexts bound to their row and datetimes are stored as Django stores them.
 """
 
 from __future__ import annotations
@@ -62,11 +62,12 @@ def accounts_lock(account_ids: list[Any]) -> list[ConnectedAccount]:
 
 
 @cache
-def _update_sql(vendor: str, columns: tuple[str, ...]) -> str:
+def _update_sql(vendor: str, columns: tuple[str, ...], count: int = 1) -> str:
     quote = _connection().ops.quote_name
     assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    where = "= %s" if count == 1 else f"IN ({', '.join(['%s'] * count)})"
     return (f"UPDATE {quote(ConnectedAccount._meta.db_table)} SET {assignments} "  # noqa: S608
-            f"WHERE {quote('id')} = %s")
+            f"WHERE {quote('id')} {where}")
 
 
 def _row_params(connection: Any, account: ConnectedAccount, values: dict[str, Any]) -> list[Any]:
@@ -85,6 +86,14 @@ def _columns(values: dict[str, Any]) -> tuple[str, ...]:
     return tuple(ConnectedAccount._meta.get_field(name).column for name in values)
 
 
+def _set(account: ConnectedAccount, values: dict[str, Any]) -> None:
+    """The written values on `account` too; a new token drops this process's kept copy."""
+    for name, value in values.items():
+        setattr(account, name, value)
+    if "access_token" in values:
+        account_cache.account_refreshed(account)
+
+
 def account_row_update(account: ConnectedAccount, **values: Any) -> None:
     """One UPDATE of the given columns of the account's row (an encrypted value is given as
     plaintext and sealed for this row), and the same values set on `account`."""
@@ -92,10 +101,7 @@ def account_row_update(account: ConnectedAccount, **values: Any) -> None:
     with connection.cursor() as cursor:
         cursor.execute(_update_sql(connection.vendor, _columns(values)),
                        _row_params(connection, account, values))
-    for name, value in values.items():
-        setattr(account, name, value)
-    if "access_token" in values:
-        account_cache.account_refreshed(account)
+    _set(account, values)
 
 
 def account_rows_update(updates: list[tuple[ConnectedAccount, dict[str, Any]]]) -> None:
@@ -110,7 +116,16 @@ def account_rows_update(updates: list[tuple[ConnectedAccount, dict[str, Any]]]) 
         for columns, params in by_columns.items():
             cursor.executemany(_update_sql(connection.vendor, columns), params)
     for account, values in updates:
-        for name, value in values.items():
-            setattr(account, name, value)
-        if "access_token" in values:
-            account_cache.account_refreshed(account)
+        _set(account, values)
+
+
+def accounts_update(account_ids: list[Any], **values: Any) -> None:
+    """One UPDATE of the same values (no encrypted column) on the rows of these accounts: raw
+    like the others, so a refresh's bookkeeping drops no process's kept accounts."""
+    connection = _connection()
+    fields = [ConnectedAccount._meta.get_field(name) for name in values]
+    params = [field.get_db_prep_save(value, connection)
+              for field, value in zip(fields, values.values(), strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(_update_sql(connection.vendor, _columns(values), len(account_ids)),
+                       params + [_pk(account_id) for account_id in account_ids])

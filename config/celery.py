@@ -2,8 +2,9 @@
 
 The worker and beat log through Django's LOGGING (JSON lines in production, redacted), not
 Celery's own formatter: `setup_logging` being connected tells Celery to leave logging alone.
-The command's `--loglevel` still counts when it asks for more than LOG_LEVEL (the Procfile's
-`--loglevel INFO`), so the worker's "Connected" and "ready." lines are always logged.
+The command's `--loglevel` still counts for Celery's own lines when it asks for more than
+LOG_LEVEL (the Procfile's `--loglevel INFO`), so the worker's "Connected" and "ready." lines
+are always logged; Conduit's own lines keep LOG_LEVEL.
 """
 
 import os
@@ -28,11 +29,13 @@ app.conf.beat_schedule = {**TOKENS_BEAT_SCHEDULE}
 
 @signals.setup_logging.connect
 def use_django_logging(loglevel: int | str | None = None, **_: object) -> None:
-    """Django's LOGGING, applied again in case something reconfigured logging before, at the
-    more verbose of LOG_LEVEL and the command's `--loglevel`.
+    """Django's LOGGING, applied again in case something reconfigured logging before, with
+    Celery's own loggers at the more verbose of LOG_LEVEL and the command's `--loglevel`.
 
     Without the second, LOG_LEVEL=WARNING silenced the INFO lines a starting worker reports
-    ("Connected to ...", "... ready."), and whatever waits for them waited for ever.
+    ("Connected to ...", "... ready."), and whatever waits for them waited for ever. Only
+    Celery's: with the root logger lowered too, every provider call of a sweep wrote its INFO
+    line (through the redaction filter) whatever LOG_LEVEL said.
     """
     import logging
 
@@ -43,6 +46,6 @@ def use_django_logging(loglevel: int | str | None = None, **_: object) -> None:
 
     configure(settings.LOGGING)
     requested = logging.getLevelName(loglevel) if isinstance(loglevel, str) else loglevel
-    root = logging.getLogger()
-    if isinstance(requested, int) and requested < root.level:
-        root.setLevel(requested)
+    celery_logger = logging.getLogger("celery")
+    if isinstance(requested, int) and requested < celery_logger.getEffectiveLevel():
+        celery_logger.setLevel(requested)

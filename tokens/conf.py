@@ -26,6 +26,12 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_REFRESH_WORKERS": 4,
     "TOKEN_REFRESH_CHUNKS_PER_WORKER": 4,
     "TOKEN_REFRESH_CHUNK_MAX": 100,
+    # A chunk refreshes its accounts in groups of at most this many, each two transactions
+    # (the attempts recorded, then the calls and their writes) instead of two per account.
+    "TOKEN_REFRESH_BATCH_SIZE": 25,
+    # A group holds its rows locked while it calls the provider: it stops calling once its calls
+    # took this long, and the accounts not called yet go to the next group.
+    "TOKEN_REFRESH_BATCH_SECONDS": 2.0,
     # An account the sweep queued is not queued again for this long (its message is waiting
     # behind a backlog); after it, a message taken as lost is replaced. Below the window.
     "TOKEN_REFRESH_REQUEUE_SECONDS": 300,

@@ -16,7 +16,7 @@ from celery.exceptions import Retry
 from django.core.cache import cache
 
 from config.observability.metrics import token_refresh_record
-from integrations.errors import ApiError, ApiRateLimited
+from integrations.errors import ApiError
 from tokens import services
 from tokens.conf import token_settings
 from tokens.errors import AccountNeedsReconnect, TokenStoreBusy
@@ -91,7 +91,9 @@ def _refresh_pause(seconds: float) -> None:
 @shared_task(bind=True, name="tokens.refresh_accounts", acks_late=True,
              reject_on_worker_lost=True, max_retries=None)
 def refresh_accounts(self: Task, account_ids: list[str]) -> dict[str, int]:
-    """A sweep chunk: refresh each account in turn (exactly once per token, as refresh_account).
+    """A sweep chunk: refresh its accounts in groups of TOKEN_REFRESH_BATCH_SIZE (exactly once
+    per token, as refresh_account; see services.accounts_refresh_batch); how many of each
+    outcome, each counted once in conduit_token_refreshes.
 
     Backpressure: when the provider answers 429, or another chunk was told to wait, the rest of
     the chunk is published again to run after the provider's Retry-After, and every chunk
@@ -99,46 +101,63 @@ def refresh_accounts(self: Task, account_ids: list[str]) -> dict[str, int]:
     one account becomes that account's own refresh_account task with its backoff.
     """
     outcomes: dict[str, int] = {}
+    try:
+        deferred, countdown = _refresh_groups(self, account_ids, outcomes)
+    except Exception:
+        outcomes["error"] = outcomes.get("error", 0) + 1
+        raise
+    finally:
+        for outcome, count in outcomes.items():
+            token_refresh_record(REFRESH_OUTCOMES.get(outcome, "error"), count)
+    if deferred:
+        refresh_accounts.apply_async(args=[deferred], countdown=countdown)
+        outcomes["deferred"] = len(deferred)
+    return outcomes
+
+
+def _refresh_groups(task: Task, account_ids: list[str],
+                    outcomes: dict[str, int]) -> tuple[list[str], float]:
+    """refresh_accounts' groups, counting into `outcomes`; the rest of the chunk to publish
+    again and after how many seconds (none when the chunk is done)."""
+    pending = list(account_ids)
+    size = max(1, int(token_settings.TOKEN_REFRESH_BATCH_SIZE))
     checked_at = float("-inf")
-    for index, account_id in enumerate(account_ids):
+    while pending:
         # Another chunk's pause is read at most once a PAUSE_CHECK_SECONDS (a cache round trip
         # per account was a tenth of a refresh); this chunk's own 429 pauses it at once.
         pause = 0.0
         if time.monotonic() - checked_at >= PAUSE_CHECK_SECONDS:
             pause, checked_at = refresh_pause_remaining(), time.monotonic()
-        if pause and not self.request.is_eager:
-            refresh_accounts.apply_async(args=[account_ids[index:]], countdown=pause)
-            outcomes["deferred"] = len(account_ids) - index
-            return outcomes
+        if pause and not task.request.is_eager:
+            return pending, pause
+        group, pending = pending[:size], pending[size:]
         try:
-            outcome = services.account_refresh_by_id(account_id=account_id)
-        except AccountNeedsReconnect:
-            outcome = "needs_reconnect"
+            result = services.accounts_refresh_batch(account_ids=group)
         except TokenStoreBusy:
-            outcome = "failed"
-            if not self.request.is_eager:
-                refresh_account.apply_async(args=[account_id],
-                                            countdown=services.backoff_seconds(0))
-        except ApiRateLimited as error:
-            if self.request.is_eager:
-                outcome = "failed"  # in-process: the next beat run picks it up again
-            else:
-                delay = services.retry_delay(error, 0)
-                _refresh_pause(delay)
-                refresh_accounts.apply_async(args=[account_ids[index:]], countdown=delay)
-                outcomes["deferred"] = len(account_ids) - index
-                return outcomes
-        except ApiError as error:
-            outcome = "failed"
-            if error.retryable and not self.request.is_eager:
+            outcomes["failed"] = outcomes.get("failed", 0) + len(group)
+            if not task.request.is_eager:
+                refresh_accounts.apply_async(args=[group], countdown=services.backoff_seconds(0))
+            continue
+        for account_id, error in result.failures.items():
+            if error.retryable and not task.request.is_eager:
                 refresh_account.apply_async(args=[account_id],
                                             countdown=services.retry_delay(error, 0))
             elif not error.retryable:
                 logger.warning("refresh of account %s refused: %s", account_id,
                                type(error).__name__)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        token_refresh_record(REFRESH_OUTCOMES.get(outcome, "error"))
-    return outcomes
+        for outcome in result.outcomes.values():
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        # A group calls at least one account, so the uncalled are fewer each time round.
+        pending = result.uncalled + pending
+        if result.rate_limited is not None:
+            account_id, error = result.rate_limited
+            if task.request.is_eager:
+                outcomes["failed"] = outcomes.get("failed", 0) + 1  # the next beat run retries
+                continue
+            delay = services.retry_delay(error, 0)
+            _refresh_pause(delay)
+            return [account_id, *pending], delay
+    return [], 0.0
 
 
 def refresh_chunks_publish(chunks: list[list[str]]) -> None:

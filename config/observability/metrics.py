@@ -40,8 +40,9 @@ webhook_deliveries = Counter(
 )
 
 
-def token_refresh_record(outcome: str) -> None:
-    token_refreshes.labels(outcome=outcome).inc()
+def token_refresh_record(outcome: str, count: int = 1) -> None:
+    """`count` refreshes that came to `outcome` (a sweep chunk counts each outcome once)."""
+    token_refreshes.labels(outcome=outcome).inc(count)
 
 
 def webhook_delivery_record(*, provider: str, accepted: bool, reason: str = "") -> None:

@@ -119,6 +119,19 @@ def expire(sandbox: SandboxControl, account: ConnectedAccount) -> None:
     )
 
 
+def expiring_accounts(sandbox: SandboxControl, team, count: int) -> list[ConnectedAccount]:
+    """`count` accounts of new members of `team` whose tokens expired, here and at Asana; the
+    sandbox's request log is cleared after."""
+    accounts = []
+    for number in range(count):
+        user = make_member(team, f"expiring-{number}")
+        account, _ = make_connected_account(sandbox, user=user, team=team)
+        expire(sandbox, account)
+        accounts.append(ConnectedAccount.objects.get(pk=account.pk))
+    sandbox.clear_requests()
+    return accounts
+
+
 # -- the browser's step at the provider ---------------------------------------------------------
 
 
@@ -197,6 +210,9 @@ def start_worker(*, asana_sandbox: SandboxControl, queue: str, log_path: Path, p
         "DATABASE_URL": database_url(),
         "REDIS_URL": broker_url(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        # What its tasks publish (a sweep chunk's deferred rest, an account's own retry) comes
+        # back to this worker, not to a default queue no test worker consumes.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "CELERY_VISIBILITY_TIMEOUT_SECONDS": str(visibility_timeout),
         "ASANA_OAUTH_URL": asana_sandbox.url("/-/"),
         "ASANA_API_URL": asana_sandbox.url("/api/1.0"),

@@ -1,4 +1,5 @@
-"""A worker killed with SIGKILL in the middle of refresh calls costs no account.
+"""A worker killed with SIGKILL in the middle of refresh calls costs no account, whether it
+refreshed one account per task or a sweep chunk's group.
 
 The Asana sandbox rotates refresh tokens with a reuse window (`refresh_reuse_seconds`, as Okta
 and Auth0 have) and holds the refresh answers back (`lose_refresh_answers`), so the worker is
@@ -21,6 +22,7 @@ from integrations.providers import get_provider
 from tests.factories import make_member
 from tests.tokens.lifecycle_fixtures import (
     expire,
+    expiring_accounts,
     make_connected_account,
     refresh_grants,
     start_worker,
@@ -91,6 +93,50 @@ def test_refreshes_of_a_worker_killed_mid_call_are_redelivered_and_keep_every_ac
     assert outcomes == ["refreshed"] * ACCOUNTS
     print(f"redelivered {redelivered_after:.1f}s after the kill")
     assert redelivered_after < 45  # seconds: the visibility timeout, not Celery's default hour
+    close_old_connections()
+    for account in accounts:
+        stored = ConnectedAccount.objects.get(pk=account.pk)
+        assert stored.status == ConnectedAccount.Status.ACTIVE
+        assert stored.refresh_attempt_started_at is None
+        assert stored.refresh_token != account.refresh_token
+        assert services.account_call(account=stored, call=list_workspaces)
+
+
+def test_group_of_a_worker_killed_mid_call_is_redelivered_and_keeps_every_account(
+        asana, asana_team, asana_sandbox, tokens_worker, tmp_path):
+    asana.control("options", rotate_refresh_tokens=True, refresh_reuse_seconds=120)
+    accounts = expiring_accounts(asana, asana_team.team, ACCOUNTS)
+    asana.control("lose_refresh_answers", times=1, hang_seconds=90)
+
+    queue = f"{tokens_worker.queue}-killed-group"
+    victim = start_worker(asana_sandbox=asana_sandbox, queue=queue,
+                          log_path=tmp_path / "victim.log", concurrency=1)
+    replacement = None
+    try:
+        # one chunk, one group: the attempts of all are recorded, then the first call hangs
+        result = tokens_worker.client.send_task(
+            "tokens.refresh_accounts", args=[[str(account.pk) for account in accounts]],
+            queue=queue)
+        wait_for(lambda: len(refresh_grants(asana)) == 1, 30, "the worker sent no refresh")
+        time.sleep(0.5)  # the sandbox spends the token right after logging its request
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=10)
+
+        close_old_connections()
+        for account in accounts:
+            stored = ConnectedAccount.objects.get(pk=account.pk)
+            assert stored.refresh_attempt_started_at is not None  # recorded before any call
+            assert stored.refresh_token == account.refresh_token
+        replacement = start_worker(asana_sandbox=asana_sandbox, queue=queue,
+                                   log_path=tmp_path / "replacement.log")
+        outcome = result.get(timeout=60)
+    finally:
+        stop_worker(victim)
+        if replacement is not None:
+            stop_worker(replacement)
+
+    assert outcome == {"refreshed": ACCOUNTS}
+    assert len(refresh_grants(asana)) == ACCOUNTS + 1  # the lost answer's token sent again
     close_old_connections()
     for account in accounts:
         stored = ConnectedAccount.objects.get(pk=account.pk)

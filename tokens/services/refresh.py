@@ -6,16 +6,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple, TypeVar
 
-from django.db import OperationalError, transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from approvals.audit import audit_event_record
 from config.encryption.fields import Sealed
-from integrations.errors import ApiError, ApiTimeout, ApiUnauthorized, OAuthError
+from integrations.errors import ApiError, ApiRateLimited, ApiTimeout, ApiUnauthorized, OAuthError
 from integrations.providers import Credentials, TokenSet
 from tokens import account_cache, errors, selectors
 from tokens.conf import token_settings
@@ -144,7 +145,6 @@ def _refresh_locked(
             refresh_rows.account_row_update(locked, refresh_attempt_started_at=now, updated_at=now)
 
     # 2. The call, under the lock again, so that concurrent callers wait for its result.
-    failure: Exception | None = None
     with transaction.atomic():
         locked = _lock(account, related=not sweep)
         if not refresh_due(locked):
@@ -154,40 +154,55 @@ def _refresh_locked(
             _mark_needs_reconnect(locked, reason="no_refresh_token")
             failure = _needs_reconnect(locked)
         else:
-            try:
-                token_set = _refresh_call(locked, answer_lost=answer_lost)
-            except OAuthError as error:
-                locked.refresh_attempt_started_at = None  # answered: nothing was lost
-                if error.needs_reconnect:
-                    _mark_needs_reconnect(locked, reason=error.error)
-                    failure = _needs_reconnect(locked)
-                else:
-                    failure = error
-            except ApiError as error:
-                # Kept on record: a timeout or a broken connection may have hidden a refresh
-                # the provider performed (a 5xx answer keeps it too, which costs at most one
-                # re-check of a later invalid_grant).
-                failure = error
-            else:
-                now = timezone.now()
-                changed: dict[str, Any] = {"access_token": token_set.access_token}
-                if token_set.refresh_token:
-                    changed["refresh_token"] = token_set.refresh_token
-                if token_set.scopes:
-                    changed["scopes"] = token_set.scopes[:500]
-                refresh_rows.account_row_update(  # one UPDATE of what changed
-                    locked, **changed, expires_at=token_set.expires_at, last_refreshed_at=now,
-                    refresh_attempt_started_at=None, refresh_queued_at=None,
-                    consecutive_failures=0, updated_at=now)
+            outcome = _refresh_attempt(locked, answer_lost=answer_lost)
+            if isinstance(outcome, TokenSet):
+                refresh_rows.account_row_update(locked, **_refreshed_values(outcome))
                 return locked, True
-            refresh_rows.account_row_update(
-                locked, refresh_attempt_started_at=locked.refresh_attempt_started_at,
-                consecutive_failures=locked.consecutive_failures
-                + (0 if isinstance(failure, errors.AccountNeedsReconnect) else 1),
-                updated_at=timezone.now())
+            failure = outcome
+        refresh_rows.account_row_update(locked, **_failed_values(locked, failure))
     # Raised here, after the block, so that the transaction commits the needs_reconnect mark,
     # its audit event and the failure count instead of rolling them back with the error.
     raise failure
+
+
+def _refresh_attempt(locked: ConnectedAccount, *, answer_lost: bool) -> TokenSet | Exception:
+    """The provider's refresh of the locked account: its new tokens, or the failure to raise,
+    after marking the account needs_reconnect (audited) when the provider says so."""
+    try:
+        return _refresh_call(locked, answer_lost=answer_lost)
+    except OAuthError as error:
+        locked.refresh_attempt_started_at = None  # answered: nothing was lost
+        if error.needs_reconnect:
+            _mark_needs_reconnect(locked, reason=error.error)
+            return _needs_reconnect(locked)
+        return error
+    except ApiError as error:
+        # Kept on record: a timeout or a broken connection may have hidden a refresh the
+        # provider performed (a 5xx answer keeps it too, which costs at most one re-check of
+        # a later invalid_grant).
+        return error
+
+
+def _refreshed_values(token_set: TokenSet) -> dict[str, Any]:
+    """The columns a refresh changes: one UPDATE of what changed."""
+    now = timezone.now()
+    changed: dict[str, Any] = {"access_token": token_set.access_token}
+    if token_set.refresh_token:
+        changed["refresh_token"] = token_set.refresh_token
+    if token_set.scopes:
+        changed["scopes"] = token_set.scopes[:500]
+    return {**changed, "expires_at": token_set.expires_at, "last_refreshed_at": now,
+            "refresh_attempt_started_at": None, "refresh_queued_at": None,
+            "consecutive_failures": 0, "updated_at": now}
+
+
+def _failed_values(locked: ConnectedAccount, failure: Exception) -> dict[str, Any]:
+    """The columns a failed refresh changes: the attempt as _refresh_attempt left it, and one
+    more consecutive failure unless the account now needs a reconnect."""
+    return {"refresh_attempt_started_at": locked.refresh_attempt_started_at,
+            "consecutive_failures": locked.consecutive_failures
+            + (0 if isinstance(failure, errors.AccountNeedsReconnect) else 1),
+            "updated_at": timezone.now()}
 
 
 def _stored(account: ConnectedAccount, field: str) -> Any:
@@ -251,6 +266,139 @@ def account_refresh_by_id(
     except _AccountGone:
         return "gone"
     return "refreshed" if refreshed else "fresh"
+
+
+@dataclass
+class BatchResult:
+    """What accounts_refresh_batch did with its group.
+
+    `outcomes`: each account done with, by id: "refreshed", "fresh", "gone", "needs_reconnect"
+    or "failed" (its error in `failures`). `uncalled`: the accounts left for another group, in
+    their order (the time budget ran out, or the provider answered 429), each as it was before
+    this group. `rate_limited`: the account answered 429 and the answer, its failure counted.
+    """
+
+    outcomes: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, ApiError] = field(default_factory=dict)
+    uncalled: list[str] = field(default_factory=list)
+    rate_limited: tuple[str, ApiRateLimited] | None = None
+
+
+class _Seen(NamedTuple):
+    """An account as the first lock of its group found it."""
+
+    access_token: Any  # the stored ciphertext: the token to replace
+    attempt: datetime | None  # refresh_attempt_started_at before this group recorded its own
+
+
+def accounts_refresh_batch(*, account_ids: list[str]) -> BatchResult:
+    """The sweep's refresh of a group of accounts (at most TOKEN_REFRESH_BATCH_SIZE) expiring
+    within TOKEN_REFRESH_WINDOW_SECONDS, with the guarantees of account_refresh_by_id for each
+    and two transactions for the whole group instead of two per account.
+
+    1. The group's rows are locked in the order of their ids (so two groups never deadlock),
+    those still due get their attempt recorded in one UPDATE, committed before any call: a
+    killed process loses no account. 2. The due rows are locked again; each that still holds
+    the token seen in 1 (the interactive account_refresh takes the same row lock: otherwise
+    another caller refreshed it, "fresh") is refreshed in turn, every result written with one
+    round trip and committed. A failure is kept as account_refresh keeps it (needs_reconnect
+    marked and audited, the failure counted, the attempt kept on record when the answer may
+    be lost). The calls stop after TOKEN_REFRESH_BATCH_SECONDS, so the rows are not held
+    locked for long, and at a 429: the accounts not called yet are left as they were, in
+    `uncalled`. A database lock that cannot be had raises TokenStoreBusy; an unexpected error
+    of one account is raised after the others' results are committed.
+    """
+    margin = float(token_settings.TOKEN_REFRESH_WINDOW_SECONDS)
+    result = BatchResult()
+    try:
+        seen, recorded_at = _batch_attempts_record(account_ids, margin=margin, result=result)
+        if seen:
+            _batch_refresh(seen, recorded_at, margin=margin, result=result)
+    except OperationalError as error:
+        raise errors.TokenStoreBusy(errors.TOKEN_STORE_BUSY) from error
+    return result
+
+
+def _sweepable(account: ConnectedAccount | None) -> bool:
+    """Whether the sweep can refresh the account at all (not deleted, disconnected or without a
+    refresh token), read without decrypting."""
+    return (account is not None and account.status == Status.ACTIVE
+            and _stored(account, "refresh_token") is not None
+            and _stored_access_token(account) is not None)
+
+
+def _batch_attempts_record(account_ids: list[str], *, margin: float,
+                           result: BatchResult) -> tuple[dict[str, _Seen], datetime]:
+    """Step 1 of accounts_refresh_batch: the accounts still due, as seen under the lock, and
+    the time recorded as their attempt."""
+    seen: dict[str, _Seen] = {}
+    now = timezone.now()
+    with transaction.atomic():
+        locked = {str(account.pk): account for account in refresh_rows.accounts_lock(account_ids)}
+        for account_id in account_ids:
+            account = locked.get(account_id)
+            if not _sweepable(account):
+                result.outcomes[account_id] = "gone"
+            elif not _expires_within(account, margin):
+                result.outcomes[account_id] = "fresh"
+            else:
+                seen[account_id] = _Seen(_stored_access_token(account),
+                                         account.refresh_attempt_started_at)
+        if seen:
+            refresh_rows.accounts_update(list(seen), refresh_attempt_started_at=now,
+                                         updated_at=now)
+    return seen, now
+
+
+def _batch_refresh(seen: dict[str, _Seen], recorded_at: datetime, *, margin: float,
+                   result: BatchResult) -> None:
+    """Step 2 of accounts_refresh_batch: the calls, under the locks again."""
+    budget = float(token_settings.TOKEN_REFRESH_BATCH_SECONDS)
+    spent = 0.0
+    writes: list[tuple[ConnectedAccount, dict[str, Any]]] = []
+    unexpected: Exception | None = None
+    with transaction.atomic():
+        locked = {str(account.pk): account for account in refresh_rows.accounts_lock(list(seen))}
+        for account_id, before in seen.items():
+            account = locked.get(account_id)
+            if not _sweepable(account):
+                result.outcomes[account_id] = "gone"
+                continue
+            if (_stored_access_token(account) != before.access_token
+                    or not _expires_within(account, margin)):
+                result.outcomes[account_id] = "fresh"  # another caller refreshed it
+                continue
+            if result.rate_limited is not None or unexpected is not None or spent >= budget:
+                result.uncalled.append(account_id)
+                if account.refresh_attempt_started_at == recorded_at:  # not another caller's
+                    writes.append((account, {"refresh_attempt_started_at": before.attempt}))
+                continue
+            started = time.monotonic()
+            try:
+                outcome = _refresh_attempt(account, answer_lost=before.attempt is not None)
+            except DatabaseError:
+                raise  # nothing can be committed: the attempts on record stand for the answers
+            except Exception as error:  # noqa: BLE001 - raised once the others are stored
+                # Not a provider's answer (a token that cannot be decrypted, a bug): the tokens
+                # the group already obtained are not rolled back with it.
+                unexpected = error
+                continue
+            spent += time.monotonic() - started
+            if isinstance(outcome, TokenSet):
+                writes.append((account, _refreshed_values(outcome)))
+                result.outcomes[account_id] = "refreshed"
+                continue
+            writes.append((account, _failed_values(account, outcome)))
+            if isinstance(outcome, errors.AccountNeedsReconnect):
+                result.outcomes[account_id] = "needs_reconnect"
+            elif isinstance(outcome, ApiRateLimited):
+                result.rate_limited = (account_id, outcome)
+            else:
+                result.outcomes[account_id] = "failed"
+                result.failures[account_id] = outcome
+        refresh_rows.account_rows_update(writes)
+    if unexpected is not None:
+        raise unexpected
 
 
 def accounts_refresh_now(*, accounts: QuerySet[ConnectedAccount]) -> int:

@@ -169,6 +169,19 @@ def test_calls_stop_at_the_time_budget_and_the_rest_is_left_as_it_was(asana, asa
         assert_refreshed(account)
 
 
+def test_a_budget_of_zero_still_calls_one_account_per_group_and_the_chunk_finishes(
+    asana, asana_team, settings
+):
+    settings.TOKEN_REFRESH_BATCH_SECONDS = 0
+    accounts = expiring_accounts(asana, asana_team.team, 3)
+
+    result = services.accounts_refresh_batch(account_ids=ids(accounts))
+    assert result.outcomes == {ids(accounts)[0]: "refreshed"}
+    assert result.uncalled == ids(accounts[1:])
+    assert tasks.refresh_accounts.delay(ids(accounts[1:])).get() == {"refreshed": 2}
+    assert len(refresh_grants(asana)) == 3
+
+
 def test_uncalled_account_keeps_an_earlier_lost_answer_on_record(asana, asana_team, settings):
     settings.TOKEN_REFRESH_BATCH_SECONDS = 0.1
     accounts = expiring_accounts(asana, asana_team.team, 2)

@@ -354,7 +354,7 @@ def _batch_refresh(seen: dict[str, _Seen], recorded_at: datetime, *, margin: flo
                    result: BatchResult) -> None:
     """Step 2 of accounts_refresh_batch: the calls, under the locks again."""
     budget = float(token_settings.TOKEN_REFRESH_BATCH_SECONDS)
-    spent = 0.0
+    spent, called = 0.0, 0
     writes: list[tuple[ConnectedAccount, dict[str, Any]]] = []
     unexpected: Exception | None = None
     with transaction.atomic():
@@ -368,12 +368,14 @@ def _batch_refresh(seen: dict[str, _Seen], recorded_at: datetime, *, margin: flo
                     or not _expires_within(account, margin)):
                 result.outcomes[account_id] = "fresh"  # another caller refreshed it
                 continue
-            if result.rate_limited is not None or unexpected is not None or spent >= budget:
+            # At least one call per group, whatever the budget: the chunk always moves on.
+            if result.rate_limited is not None or unexpected is not None or (
+                    called and spent >= budget):
                 result.uncalled.append(account_id)
                 if account.refresh_attempt_started_at == recorded_at:  # not another caller's
                     writes.append((account, {"refresh_attempt_started_at": before.attempt}))
                 continue
-            started = time.monotonic()
+            started, called = time.monotonic(), called + 1
             try:
                 outcome = _refresh_attempt(account, answer_lost=before.attempt is not None)
             except DatabaseError:

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
+from approvals.audit_sentences import audit_sentence
 from approvals.catalog import Plan
 from approvals.models import AuditEvent, Installation, InstallRequest
 from integrations.asana.oauth import SCOPES
@@ -68,7 +69,9 @@ def test_callback_stores_encrypted_tokens_and_redirects_to_a_clean_url(client, a
     assert account.status == ConnectedAccount.Status.ACTIVE
     assert account.provider_account_id == ADA and account.provider_account_name
     assert account.access_token and account.refresh_token and account.expires_at
-    assert AuditEvent.objects.filter(action="account.connect", actor=asana_team.member).exists()
+    event = AuditEvent.objects.get(action="account.connect", actor=asana_team.member)
+    assert audit_sentence(event) == (
+        f"{asana_team.member} connected Asana as {account.provider_account_name}")
     page = text(client.get(response["Location"]))
     assert f"<dt>Connected as</dt><dd>{account.provider_account_name}" in page
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals import services as approval_services
+from approvals.audit_sentences import audit_sentence
 from approvals.models import AuditEvent, Installation, InstallRequest
 from integrations.errors import ApiUnauthorized
 from integrations.providers import Credentials, get_provider
@@ -64,6 +65,8 @@ def test_disconnect_revokes_at_asana_and_keeps_the_account_as_revoked(
     assert not works_at_asana(access_token)  # the refresh token's whole grant is gone
     event = AuditEvent.objects.get(action="account.revoke")
     assert event.actor == account.user and event.metadata["reason"] == "disconnect"
+    assert audit_sentence(event).startswith(
+        f"{account.user} revoked {account.user}'s Asana account ({account.provider_account_name}): ")
 
 
 def test_disconnect_without_the_csrf_token_is_refused(asana, account):

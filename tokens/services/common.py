@@ -57,7 +57,17 @@ def retry_delay(error: ApiError, attempt: int) -> float:
     return backoff_seconds(attempt)
 
 
+def _identity(account: ConnectedAccount) -> str:
+    return account.provider_account_name or account.provider_account_id or "unnamed"
+
+
 def label(account: ConnectedAccount) -> str:
-    """How an account is named in audit events: provider, provider identity, owner."""
-    who = account.provider_account_name or account.provider_account_id or "account"
-    return f"{name_of(account.integration)} {who} of {account.user}"
+    """How an account is named in audit events: "ada's Asana account (Ada Lovelace)", its owner,
+    the tool and who it is there ("admin revoked ada's Asana account (Ada Lovelace)")."""
+    return f"{account.user}'s {name_of(account.integration)} account ({_identity(account)})"
+
+
+def connected_as(account: ConnectedAccount) -> str:
+    """The target of a connection, made by the account's owner: "Asana as Ada Lovelace" ("ada
+    connected Asana as Ada Lovelace", not "ada connected ada's ...")."""
+    return f"{name_of(account.integration)} as {_identity(account)}"

@@ -19,7 +19,7 @@ from integrations.errors import ApiError, OAuthError
 from integrations.providers import AuthorizationStart
 from tokens import errors
 from tokens.models import ConnectedAccount
-from tokens.services.common import Status, connection_for, label, name_of, provider_for
+from tokens.services.common import Status, connected_as, connection_for, name_of, provider_for
 from tokens.services.revocation import queue_revocation
 
 
@@ -150,7 +150,7 @@ def account_connect_finish(
         account.last_refreshed_at = None
         account.save()
         audit_event_record(
-            action="account.connect", actor=user, target=label(account), team=team,
+            action="account.connect", actor=user, target=connected_as(account), team=team,
             source_ip=source_ip,
             metadata={"integration": integration, "account": str(account.pk),
                       "provider_account_id": account.provider_account_id,

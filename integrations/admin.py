@@ -182,17 +182,19 @@ class JiraServerConnectionAdmin(TeamScopedAdmin):
         connection's own (which shows the progress) or the list (which links to it)."""
         started = jira.services.connection_check_request(
             connection=connection, acting_user=request.user, source_ip=client_ip(request))
+        tags = ""
         if not started:
             message = CHECK_ALREADY_RUNNING.format(url=connection.base_url)
         elif on_its_page:
             message = CHECK_STARTED.format(url=connection.base_url)
+            tags = "check-running"  # the page's script drops it once the report is shown
         else:
             change = reverse("admin:integrations_jiraserverconnection_change",
                              args=[connection.pk])
             message = format_html(
                 CHECK_STARTED_ELSEWHERE, url=connection.base_url,
                 page=format_html('<a href="{}">{}</a>', change, CHECK_PAGE_LINK))
-        self.message_user(request, message, messages.INFO)
+        self.message_user(request, message, messages.INFO, extra_tags=tags)
 
     @admin.action(description="Run compatibility check", permissions=["change"])
     def run_compatibility_check(self, request: HttpRequest, queryset) -> None:

@@ -212,10 +212,37 @@ def test_the_jira_check_runs_in_the_background_and_shows_its_progress(
     expect(page.locator("#check-progress")).to_be_hidden()
     expect(page.locator(".field-check_report")).to_contain_text(
         f"[PASS] {checks.TITLES['version']}")
+    # The reload that shows the report drops the message saying the check is running.
+    expect(page.locator(".messagelist")).to_have_count(0)
     no_horizontal_scroll(page)
     alex.shot("2-check-done")
     jira_sandbox.clear_faults()
     assert AuditEvent.objects.filter(action="jira_server.check").count() == 1
+
+
+def test_the_saved_message_outlives_the_reload_that_shows_the_check_report(
+        watched, live_server, team, admin, jira_sandbox, settings):
+    from playwright.sync_api import expect
+
+    settings.JIRA_CHECK_THREAD_WHEN_EAGER = True
+    jira_sandbox.clear_faults()
+    jira_sandbox.fault(path_prefix="/rest/api/2/serverInfo", latency_ms=3000, times=1)
+    alex = console(watched, live_server, admin)
+    page = alex.page
+    page.goto(f"{live_server.url}/admin/integrations/jiraserverconnection/add/")
+    page.locator("#id_team").select_option(label=team.name)
+    page.locator("#id_base_url").fill(jira_sandbox.base_url)
+    page.locator("input[name=_save]").click()
+    expect(page.locator("#check-progress")).to_be_visible()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    expect(page.locator(".field-check_report")).to_contain_text("Result: PASS", timeout=15_000)
+    messages = page.locator(".messagelist")
+    expect(messages).to_contain_text("was added successfully")
+    expect(messages).not_to_contain_text(CHECK_STARTED.format(url=jira_sandbox.base_url))
+    alex.shot("1-saved-and-checked")
+    page.reload()  # shown once: a later visit has no stale message
+    expect(page.locator(".messagelist")).to_have_count(0)
+    jira_sandbox.clear_faults()
 
 
 def test_the_audit_log_reads_as_sentences_and_fits_1280_px(watched, live_server, team, admin,

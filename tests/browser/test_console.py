@@ -258,3 +258,25 @@ def test_the_audit_log_reads_as_sentences_and_fits_1280_px(watched, live_server,
         "ada approved Asana for Demo Team (status: pending → approved)")
     no_horizontal_scroll(page)
     sam.shot("1-audit-log")
+
+
+def test_the_connected_accounts_list_fits_1280_px_with_every_date_shown(watched, live_server,
+                                                                        team, admin):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    now = timezone.now()
+    ConnectedAccount.objects.create(
+        user=make_member(team, "maria"), team=team, integration="asana",
+        access_token="not-a-real-token", refresh_token="not-a-real-token",
+        provider_account_name="Maria Lovelace-Hopper", expires_at=now + timedelta(hours=1),
+        last_used_at=now, last_refreshed_at=now)
+    sam = console(watched, live_server, make_support("sam"), person="support")
+    page = sam.page
+    page.goto(f"{live_server.url}/admin/tokens/connectedaccount/")
+    expect(page.locator("#result_list tbody tr")).to_have_count(1)
+    expect(page.locator("#result_list td.field-last_used_at")).to_be_visible()
+    no_horizontal_scroll(page)
+    sam.shot("1-accounts")

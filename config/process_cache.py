@@ -12,7 +12,7 @@ ProcessCache keeps them per process, and bounds how stale a kept value can be:
   per request, 2 ms each on a loaded machine.)
 - An entry is used `seconds` at most (0 turns the cache off), so a bump lost while Redis was
   unreachable delays a change by that much at worst. Once a check finds Redis unreachable
-  nothing is served from memory: every call loads.
+  nothing is served from memory: every call loads, until a later check finds Redis again.
 - Each call gets its own copy of what was kept (`copy`), so a caller's changes to it stay its
   own; at most `max_entries` are kept, least recently used first out.
 """
@@ -105,10 +105,11 @@ class ProcessCache:
 
     def _generation(self, now: float) -> int | None:
         """The shared generation number (read again once the check interval passed), or None
-        when the cache cannot say (Redis unreachable)."""
+        when the cache cannot say (Redis unreachable: asked again after the same interval, so
+        an outage costs a Redis attempt per interval, not per call)."""
         with self._lock:
             generation, read_at = self._last_read
-        if generation is not None and now - read_at < self._check_seconds():
+        if now - read_at < self._check_seconds():
             return generation
         generation = self._read_generation()
         with self._lock:

@@ -145,6 +145,23 @@ def test_with_redis_unreachable_every_call_reads_the_account(sandbox, board, mem
         _unfurl(board, member)
 
 
+def test_with_redis_unreachable_it_is_asked_once_per_check_not_once_per_call(
+    sandbox, board, member, member_account, settings, caplog
+):
+    settings.TOKEN_ACCOUNT_GENERATION_CHECK_SECONDS = 60
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.CACHES = {"default": {"BACKEND": "config.cache.DegradingRedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{closed}/0",
+                                   "OPTIONS": {"socket_connect_timeout": 1}}}
+    with caplog.at_level("WARNING", logger="config.cache"):
+        for _ in range(5):
+            _unfurl(board, member)
+    attempts = [record for record in caplog.records if record.name == "config.cache"]
+    assert 0 < len(attempts) <= 3  # one check: get, add, get
+
+
 def test_a_refresh_in_this_process_drops_the_kept_account(sandbox, board, member, member_account):
     _unfurl(board, member)
     # The kept account's token expires within the call margin: the next call refreshes it.

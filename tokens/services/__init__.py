@@ -21,10 +21,6 @@ from tokens.services.refresh import (
     account_credentials,
     account_refresh,
     account_refresh_by_id,
-    accounts_refresh_batch,
-    accounts_refresh_expiring,
-    accounts_refresh_now,
-    refresh_chunk_size,
 )
 from tokens.services.retention import accounts_purge_unused
 from tokens.services.revocation import (
@@ -32,6 +28,12 @@ from tokens.services.revocation import (
     accounts_revoke_for,
     revocation_send,
     revocations_send_due,
+)
+from tokens.services.sweep import (
+    accounts_refresh_batch,
+    accounts_refresh_expiring,
+    accounts_refresh_now,
+    refresh_chunk_size,
 )
 
 __all__ = [

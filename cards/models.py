@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from config.encryption.fields import EncryptedTextField
@@ -53,11 +54,14 @@ class CardWidget(models.Model):
     priority = models.CharField(max_length=255, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)
     sync_error = models.TextField(blank=True)
+    # Both have database defaults so that an insert answers them (RETURNING, with the id): an
+    # import's upsert of a card that existed learns when and by whom it was first imported,
+    # which the upsert keeps, with no second query (bench P3).
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        related_name="+", db_default=None,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
 
     class Meta:
         constraints = [

@@ -69,6 +69,27 @@ def test_importing_again_refreshes_the_cards_instead_of_duplicating_them(
         "Backlog item 001"
 
 
+def test_a_re_import_answers_each_existing_card_with_its_first_import_in_one_statement(
+    sandbox, board, admin, member, member_account
+):
+    from cards import services
+
+    first = make_card(board, BACKLOG_TASK_FIRST, title="Old title", created_by=admin)
+    CardWidget.objects.filter(pk=first.pk).update(created_at=first.created_at - timedelta(days=3))
+    first.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries:
+        result = services.cards_import(board=board, integration="asana",
+                                       external_ids=_backlog_ids(2), container_id=BACKLOG_PROJECT,
+                                       acting_user=member)
+    again, new = result.cards
+    assert (again.pk, again.created_at, again.created_by_id) == (
+        first.pk, first.created_at, admin.pk)
+    assert new.created_by_id == member.pk and new.created_at > first.created_at
+    card_statements = [query["sql"] for query in queries.captured_queries
+                       if '"cards_cardwidget"' in query["sql"]]
+    assert len(card_statements) == 1  # the upsert, which answers them: no read-back
+
+
 def test_the_answer_of_a_re_import_shows_the_cards_as_stored(sandbox, board, member,
                                                              member_account):
     # The upsert returns only the ids: an existing card's answer keeps its first import's

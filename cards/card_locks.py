@@ -58,7 +58,7 @@ class CardLock:
     def update_and_release(self, rows: QuerySet, values: dict[str, Any]) -> int:
         """`rows.update(**values)` as the holder's last act; how many rows it changed. With an
         advisory lock and no open transaction, the UPDATE, its COMMIT and the unlock go to the
-        server as one message (a simple query of three statements runs them in order, the
+        server as one message (a simple query of several statements runs them in order, the
         unlock after the commit); otherwise the UPDATE alone, and the block's end unlocks."""
         db = self.db
         if self.key is None or db.in_atomic_block or _server_side_binding(db):

@@ -42,6 +42,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.ssl_ import create_urllib3_context
 from urllib3.util.timeout import _DEFAULT_TIMEOUT, Timeout
 
+from config.observability.request_id import REQUEST_ID_HEADER, request_id_get
 from integrations.conf import integration_settings
 from integrations.egress.observe import call_record
 from integrations.egress.policy import (
@@ -261,9 +262,15 @@ class EgressGuardAdapter(HTTPAdapter):
     ) -> requests.Response:
         # A copy, so the Host header set below never leaks into the caller's request object.
         started, status = time.monotonic(), "connection_error"
+        sent = request.copy()
+        request_id = request_id_get()
+        if request_id and REQUEST_ID_HEADER not in sent.headers:
+            # The request (or task) this call is part of, so a provider's logs (a team's own
+            # Jira Server) can be matched with Conduit's: a random id, nothing about anyone.
+            sent.headers[REQUEST_ID_HEADER] = request_id
         try:
             response = super().send(
-                request.copy(),
+                sent,
                 stream=stream,
                 timeout=bounded_timeout(timeout),
                 verify=verify,

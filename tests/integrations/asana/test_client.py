@@ -252,3 +252,20 @@ def test_another_thread_gets_a_session_of_its_own(sandbox, least_privilege_token
     thread.start()
     thread.join()
     assert there and there[0] is not here
+
+
+def test_a_call_made_for_a_request_carries_its_request_id_and_one_made_outside_none(
+    sandbox, least_privilege_token
+):
+    from config.observability.request_id import request_id_reset, request_id_set
+
+    client = AsanaClient(least_privilege_token)
+    token = request_id_set("7f3c0c5e8a9b4d21a0e6b1c2d3e4f5a6")
+    try:
+        client.me()
+    finally:
+        request_id_reset(token)
+    client.me()
+    inside, outside = sandbox.requests("/api/1.0/users/me")
+    assert inside["headers"]["x-request-id"] == "7f3c0c5e8a9b4d21a0e6b1c2d3e4f5a6"
+    assert "x-request-id" not in outside["headers"]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -28,16 +30,30 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 QUIET_PRODUCTION_LOGS = {"LOG_LEVEL": "WARNING", "LOG_FORMAT": "json"}
 
 
+@contextmanager
+def quiet_prefork_worker(asana_sandbox, log_path, *, name: str,
+                         concurrency: int) -> Iterator[tuple[object, str]]:
+    """A prefork worker logging as production does at LOG_LEVEL=WARNING, on a queue of its own,
+    and a client for it: (client, queue). start_worker raises when "ready." is not logged
+    within 60 s."""
+    run = os.environ.get("CONDUIT_TEST_RUN", str(os.getpid()))
+    queue = f"conduit-{name}-{run}"
+    process = start_worker(asana_sandbox=asana_sandbox, queue=queue, log_path=log_path,
+                           pool="prefork", concurrency=concurrency,
+                           environment=QUIET_PRODUCTION_LOGS)
+    client = celery_client(name)
+    try:
+        yield client, queue
+    finally:
+        stop_worker(process)
+        client.close()
+
+
 def test_prefork_worker_reports_ready_at_a_quiet_log_level_and_runs_tasks(asana_sandbox,
                                                                           tmp_path):
-    run = os.environ.get("CONDUIT_TEST_RUN", str(os.getpid()))
-    queue = f"conduit-prefork-test-{run}"
     log_path = tmp_path / "worker.log"
-    # start_worker raises when "ready." is not logged within 60 s.
-    process = start_worker(asana_sandbox=asana_sandbox, queue=queue, log_path=log_path,
-                           pool="prefork", concurrency=2, environment=QUIET_PRODUCTION_LOGS)
-    client = celery_client("prefork-test")
-    try:
+    with quiet_prefork_worker(asana_sandbox, log_path, name="prefork-test",
+                              concurrency=2) as (client, queue):
         node = f"{queue}@{socket.gethostname()}"
         answers = client.control.ping(destination=[node], timeout=10)
         # Tasks run in the forked children: each reads the database and answers "gone" for an
@@ -45,9 +61,6 @@ def test_prefork_worker_reports_ready_at_a_quiet_log_level_and_runs_tasks(asana_
         results = [client.send_task("tokens.refresh_account", args=[str(uuid.uuid4())],
                                     queue=queue) for _ in range(4)]
         outcomes = [result.get(timeout=30) for result in results]
-    finally:
-        stop_worker(process)
-        client.close()
 
     assert answers == [{node: {"ok": "pong"}}]
     assert outcomes == ["gone"] * 4
@@ -59,19 +72,12 @@ def test_prefork_worker_reports_ready_at_a_quiet_log_level_and_runs_tasks(asana_
 def test_worker_at_a_quiet_log_level_writes_no_line_per_refresh(asana, asana_team, asana_sandbox,
                                                                  tmp_path):
     accounts = expiring_accounts(asana, asana_team.team, 3)
-    run = os.environ.get("CONDUIT_TEST_RUN", str(os.getpid()))
-    queue = f"conduit-quiet-test-{run}"
     log_path = tmp_path / "worker.log"
-    process = start_worker(asana_sandbox=asana_sandbox, queue=queue, log_path=log_path,
-                           pool="prefork", concurrency=1, environment=QUIET_PRODUCTION_LOGS)
-    client = celery_client("quiet-test")
-    try:
+    with quiet_prefork_worker(asana_sandbox, log_path, name="quiet-test",
+                              concurrency=1) as (client, queue):
         outcome = client.send_task("tokens.refresh_accounts",
                                    args=[[str(account.pk) for account in accounts]],
                                    queue=queue).get(timeout=30)
-    finally:
-        stop_worker(process)
-        client.close()
 
     assert outcome == {"refreshed": 3}
     log = log_path.read_text(errors="replace")
